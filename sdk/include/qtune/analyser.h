@@ -1,0 +1,43 @@
+#pragma once
+// Analyser: measures where quantization error comes from and writes artifacts
+// (layerwise_error.json, graphwise_error.json, layer_stats*.json, ...).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qtune/artifacts.h"
+#include "qtune/batch.h"
+#include "qtune/contract_config.h"
+#include "qtune/executor.h"
+#include "qtune/graph.h"
+#include "qtune/log.h"
+#include "qtune/options.h"
+#include "qtune/plugin.h"
+
+namespace qtune {
+
+class BOOST_SYMBOL_VISIBLE AnalysisContext {
+ public:
+  virtual ~AnalysisContext();
+  // The quantized graph (float weights, TensorQuantConfig on its variables).
+  virtual const Graph& graph() const = 0;
+  virtual const ContractConfig& config() const = 0;
+  // The batches to analyse (reference: analyse_steps + 1 when more are available).
+  virtual const std::vector<Batch>& analysis_batches() = 0;
+  virtual std::unique_ptr<Executor> make_executor(const Graph& graph) const = 0;
+  virtual std::unique_ptr<OpHook> make_quant_hook(const Graph& graph) const = 0;
+  // The iteration's folder: analysers write their artifacts here and may read the
+  // artifacts of analysers that ran before them (see Analyser::depends_on).
+  virtual ArtifactStore& artifacts() = 0;
+  virtual Log& log() = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE Analyser : public Plugin {
+ public:
+  ~Analyser() override;
+  // Names of analysers whose artifacts this one reads; they run first.
+  virtual std::vector<std::string> depends_on() const { return {}; }
+  virtual void analyse(AnalysisContext& context, const OptionValues& options) = 0;
+};
+
+}  // namespace qtune
