@@ -12,8 +12,10 @@ ORT_VERSION='1.30.0'
 # npm registry integrity (dist.integrity) of the two packages that carry code/binaries we use.
 ORT_NODE_INTEGRITY='sha512-twhs1C2C/BFkz1yc5OY0KIU2GUq6DURO7hD4bx5Q2Qy3nAMJwRXW8xU3NVczE29VA9lolLOYepoD8fjTGOfIqw=='
 ORT_COMMON_INTEGRITY='sha512-7fdVWjAID1dVhH/G8qK3APARunV4VkBFoCQAP7qp4Wkab0mrorvmc+sqiT+mKXOzDqdjN5j+/Z9nb4gzNPWcyA=='
-# sha256 of the bundled CPU library, per platform (informational pin; checked where known).
+# sha256 of the bundled CPU library, per platform (checked where known; read indirectly via ${!pin_var}).
+# shellcheck disable=SC2034
 LIBORT_SHA256_linux_x64='ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23'
+# shellcheck disable=SC2034
 LIBORT_SHA256_linux_arm64='1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76'
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +28,9 @@ die() { echo "fetch_onnxruntime: ERROR: $*" >&2; exit 1; }
 command -v node >/dev/null || die "node not found"
 
 installed_version() {
-  [[ -f "$PKG/package.json" ]] && node -p "require('$PKG/package.json').version" 2>/dev/null || true
+  if [[ -f "$PKG/package.json" ]]; then
+    QTUNE_ORT_PKG="$PKG" node -p 'require(process.env.QTUNE_ORT_PKG + "/package.json").version' 2>/dev/null || true
+  fi
 }
 
 if [[ "$(installed_version)" != "$ORT_VERSION" ]]; then
@@ -67,6 +71,7 @@ else
 fi
 
 # load check: a 1-node Relu model (ir 7, opset 13, float[3] -> float[3]) embedded as base64
+# shellcheck disable=SC2016
 QTUNE_ORT_PKG="$PKG" node -e '
 const ort = require(process.env.QTUNE_ORT_PKG);
 const model = Buffer.from("CAdCBAoAEA06MwoMCgF4EgF5IgRSZWx1EgFnWg8KAXgSCgoICAESBAoCCANiDwoBeRIKCggIARIECgIIAw==", "base64");

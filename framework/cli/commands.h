@@ -1,0 +1,27 @@
+#pragma once
+// The verbs of the qtune CLI; each takes the words after the verb and returns the
+// process exit code (see common.h).
+#include <string>
+#include <vector>
+
+namespace qtune::cli {
+
+using Args = std::vector<std::string>;
+
+int plugins_command(const Args& args);
+int check_contract_command(const Args& args);
+int infer_command(const Args& args);
+
+struct Verb {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args&);
+};
+
+inline constexpr Verb kVerbs[] = {
+    {"plugins", "list loaded pass/analyser/strategy plugins, or --describe one", &plugins_command},
+    {"check-contract", "load a contract and run each of its functions once", &check_contract_command},
+    {"infer", "run the float model on .npy inputs and write its outputs as .npy", &infer_command},
+};
+
+}  // namespace qtune::cli

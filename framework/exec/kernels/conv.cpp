@@ -1,0 +1,197 @@
+// Conv (1-D and 2-D; groups, depthwise, strides, dilations, pads, auto_pad).
+// Three paths: a direct loop for depthwise (one input channel per group), a plain GEMM
+// for 1x1 stride-1 unpadded convs, and im2col + Eigen GEMM otherwise. Work is split
+// into (image, group, tile of output rows) tasks so batch 1 still uses every core.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "exec/kernels/builtin_kernels.h"
+#include "exec/kernels/kernel_util.h"
+
+namespace qtune {
+
+namespace {
+
+using RowMatrix = Tensor::RowMatrix;
+using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+
+// im2col floats per task at most (about 1 MiB): keeps the column block in L2.
+constexpr std::int64_t kMaxColumnFloats = 1 << 18;
+
+struct ConvShape {
+  std::int64_t n, c, h, w, m, group, cg, mg, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow;
+};
+
+ConvShape conv_shape(const Op& op, const Tensor& x, const Tensor& weight) {
+  const bool one_d = x.rank() == 3;
+  if ((x.rank() != 3 && x.rank() != 4) || weight.rank() != x.rank())
+    kernel_error(op, fmt::format("expected X and W of rank 3 (1-D) or 4 (2-D), got X {} and W {}",
+                                 shape_str(x.shape()), shape_str(weight.shape())));
+  ConvShape s{};
+  s.n = x.dim(0);
+  s.c = x.dim(1);
+  s.h = one_d ? 1 : x.dim(2);
+  s.w = x.dim(-1);
+  s.m = weight.dim(0);
+  s.group = op.attributes.get_int("group", 1);
+  if (s.group < 1 || s.c % s.group != 0 || s.m % s.group != 0 || weight.dim(1) * s.group != s.c)
+    kernel_error(op, fmt::format("group {} does not fit X {} and W {} (expected W[1] * group == C)", s.group,
+                                 shape_str(x.shape()), shape_str(weight.shape())));
+  s.cg = s.c / s.group;
+  s.mg = s.m / s.group;
+  s.kh = one_d ? 1 : weight.dim(2);
+  s.kw = weight.dim(-1);
+  const Shape in_spatial = one_d ? Shape{s.w} : Shape{s.h, s.w};
+  const Shape kernel = one_d ? Shape{s.kw} : Shape{s.kh, s.kw};
+  const auto dims = resolve_spatial(op, in_spatial, kernel, false);
+  const SpatialDim& dh = dims.front();
+  const SpatialDim& dw = dims.back();
+  s.sw = dw.stride;
+  s.dw = dw.dilation;
+  s.pw = dw.pad_begin;
+  s.ow = dw.out;
+  if (one_d) {
+    s.sh = s.dh = 1;
+    s.ph = 0;
+    s.oh = 1;
+  } else {
+    s.sh = dh.stride;
+    s.dh = dh.dilation;
+    s.ph = dh.pad_begin;
+    s.oh = dh.out;
+  }
+  return s;
+}
+
+// Output columns [x_lo, x_hi) read input column x * stride + offset inside [0, w).
+inline void valid_range(std::int64_t out, std::int64_t w, std::int64_t stride, std::int64_t offset,
+                        std::int64_t& x_lo, std::int64_t& x_hi) {
+  x_lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  x_hi = w - offset <= 0 ? 0 : (w - offset - 1) / stride + 1;
+  x_lo = std::min(x_lo, out);
+  x_hi = std::clamp(x_hi, x_lo, out);
+}
+
+void depthwise(const ConvShape& s, const float* x, const float* wt, const float* bias, float* y) {
+  const std::int64_t planes = s.n * s.m;
+  parallel_chunks(planes, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t p = begin; p < end; ++p) {
+      const std::int64_t n = p / s.m, m = p % s.m, ci = m / s.mg;
+      const float* in = x + (n * s.c + ci) * s.h * s.w;
+      const float* k = wt + m * s.kh * s.kw;
+      float* out = y + p * s.oh * s.ow;
+      std::fill(out, out + s.oh * s.ow, bias ? bias[m] : 0.0f);
+      for (std::int64_t j = 0; j < s.kw; ++j) {
+        std::int64_t x_lo, x_hi;
+        const std::int64_t offset = j * s.dw - s.pw;
+        valid_range(s.ow, s.w, s.sw, offset, x_lo, x_hi);
+        for (std::int64_t r = 0; r < s.oh; ++r) {
+          float* orow = out + r * s.ow;
+          for (std::int64_t i = 0; i < s.kh; ++i) {
+            const std::int64_t ih = r * s.sh - s.ph + i * s.dh;
+            if (ih < 0 || ih >= s.h) continue;
+            const float kv = k[i * s.kw + j];
+            const float* irow = in + ih * s.w;
+            if (s.sw == 1) {
+              for (std::int64_t c = x_lo; c < x_hi; ++c) orow[c] += kv * irow[c + offset];
+            } else {
+              for (std::int64_t c = x_lo; c < x_hi; ++c) orow[c] += kv * irow[c * s.sw + offset];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+// Columns for output rows [r0, r1) of group g of image n: (cg*kh*kw) x ((r1-r0)*ow).
+void im2col(const ConvShape& s, const float* img, std::int64_t r0, std::int64_t r1, float* col) {
+  const std::int64_t ncols = (r1 - r0) * s.ow;
+  for (std::int64_t c = 0; c < s.cg; ++c) {
+    const float* plane = img + c * s.h * s.w;
+    for (std::int64_t i = 0; i < s.kh; ++i) {
+      for (std::int64_t j = 0; j < s.kw; ++j) {
+        float* dst = col + ((c * s.kh + i) * s.kw + j) * ncols;
+        const std::int64_t offset = j * s.dw - s.pw;
+        std::int64_t x_lo, x_hi;
+        valid_range(s.ow, s.w, s.sw, offset, x_lo, x_hi);
+        for (std::int64_t r = r0; r < r1; ++r, dst += s.ow) {
+          const std::int64_t ih = r * s.sh - s.ph + i * s.dh;
+          if (ih < 0 || ih >= s.h) {
+            std::fill(dst, dst + s.ow, 0.0f);
+            continue;
+          }
+          const float* src = plane + ih * s.w;
+          std::fill(dst, dst + x_lo, 0.0f);
+          if (s.sw == 1) {
+            if (x_hi > x_lo) std::copy(src + x_lo + offset, src + x_hi + offset, dst + x_lo);
+          } else {
+            for (std::int64_t x = x_lo; x < x_hi; ++x) dst[x] = src[x * s.sw + offset];
+          }
+          std::fill(dst + x_hi, dst + s.ow, 0.0f);
+        }
+      }
+    }
+  }
+}
+
+void gemm_conv(const ConvShape& s, const float* x, const float* wt, const float* bias, float* y) {
+  const bool pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0 &&
+                         s.oh == s.h && s.ow == s.w;
+  const std::int64_t k = s.cg * s.kh * s.kw;
+  const std::int64_t out_hw = s.oh * s.ow;
+  const std::int64_t tile_rows =
+      std::clamp<std::int64_t>(kMaxColumnFloats / std::max<std::int64_t>(k * s.ow, 1), 1, s.oh);
+  const std::int64_t tiles = (s.oh + tile_rows - 1) / tile_rows;
+  const std::int64_t tasks = s.n * s.group * tiles;
+  Eigen::Map<const RowMatrix> weights(wt, s.m, k);
+  parallel_chunks(tasks, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t t = begin; t < end; ++t) {
+      const std::int64_t tile = t % tiles, g = (t / tiles) % s.group, n = t / (tiles * s.group);
+      const std::int64_t r0 = tile * tile_rows, r1 = std::min(s.oh, r0 + tile_rows);
+      const std::int64_t c0 = r0 * s.ow, ncols = (r1 - r0) * s.ow;
+      const float* img = x + (n * s.c + g * s.cg) * s.h * s.w;
+      StridedMap out(y + (n * s.m + g * s.mg) * out_hw + c0, s.mg, ncols, Eigen::OuterStride<>(out_hw));
+      const auto w_g = weights.middleRows(g * s.mg, s.mg);
+      if (pointwise) {
+        ConstStridedMap in(img + c0, s.cg, ncols, Eigen::OuterStride<>(s.h * s.w));
+        out.noalias() = w_g * in;
+      } else {
+        float* col = thread_scratch(static_cast<std::size_t>(k * ncols));
+        im2col(s, img, r0, r1, col);
+        out.noalias() = w_g * Eigen::Map<const RowMatrix>(col, k, ncols);
+      }
+      if (bias) out.colwise() += Eigen::Map<const Eigen::VectorXf>(bias + g * s.mg, s.mg);
+    }
+  });
+}
+
+void conv(const Op& op, Inputs in, Outputs out) {
+  require_outputs(op, out, 1);
+  const Tensor& x = input_at(op, in, 0);
+  const Tensor& weight = input_at(op, in, 1);
+  require_dtype(op, x, DType::Float32, "input X");
+  require_dtype(op, weight, DType::Float32, "weight W");
+  const ConvShape s = conv_shape(op, x, weight);
+  const Tensor* b = optional_input(in, 2);
+  if (b) {
+    require_dtype(op, *b, DType::Float32, "bias B");
+    if (b->numel() != s.m) kernel_error(op, fmt::format("bias has {} values, expected {}", b->numel(), s.m));
+  }
+  Shape out_shape = x.rank() == 3 ? Shape{s.n, s.m, s.ow} : Shape{s.n, s.m, s.oh, s.ow};
+  Tensor y = Tensor::uninitialized(DType::Float32, std::move(out_shape));
+  const float* bias = b ? b->data<float>() : nullptr;
+  if (y.numel() > 0) {
+    if (s.cg == 1 && s.group > 1) depthwise(s, x.data<float>(), weight.data<float>(), bias, y.data<float>());
+    else gemm_conv(s, x.data<float>(), weight.data<float>(), bias, y.data<float>());
+  }
+  out[0] = std::move(y);
+}
+
+}  // namespace
+
+void register_conv_kernels() { add_builtin_kernel("Conv", conv); }
+
+}  // namespace qtune

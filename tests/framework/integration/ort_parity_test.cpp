@@ -1,0 +1,106 @@
+// Whole-model float outputs against ONNX Runtime's (tests/fixtures/ort/<case>/, made by
+// tests/fixtures/make_ort_fixtures.sh with onnxruntime-node 1.30.0, optimisations off,
+// one thread). Tolerance: max|ours - ort| <= 1e-4 * max(1, max|ort|) per output.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <rapidjson/document.h>
+
+#include "exec/graph_executor.h"
+#include "onnx/onnx_import.h"
+#include "onnx/simplifier.h"
+#include "qtune/npy.h"
+
+namespace qtune {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kRelTolerance = 1e-4;
+
+fs::path fixture_dir(const std::string& name) { return fs::path(QTUNE_SOURCE_DIR) / "tests/fixtures/ort" / name; }
+
+fs::path model_cache() {
+  if (const char* env = std::getenv("QTUNE_MODEL_CACHE"); env && *env) return env;
+  return fs::path(QTUNE_SOURCE_DIR) / ".cache/models";
+}
+
+// "repo:path" is relative to the source tree, "cache:path" to the pinned model cache.
+fs::path resolve_model(const std::string& ref) {
+  if (ref.rfind("repo:", 0) == 0) return fs::path(QTUNE_SOURCE_DIR) / ref.substr(5);
+  if (ref.rfind("cache:", 0) == 0) return model_cache() / ref.substr(6);
+  return ref;
+}
+
+rapidjson::Document read_case(const fs::path& dir) {
+  std::ifstream in(dir / "case.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(ss.str().c_str());
+  EXPECT_FALSE(doc.HasParseError()) << dir / "case.json";
+  return doc;
+}
+
+void expect_close(const Tensor& ours, const Tensor& ref, const std::string& what) {
+  ASSERT_EQ(ours.shape(), ref.shape()) << what;
+  const auto a = ours.to_float();
+  const auto b = ref.to_float();
+  double max_ref = 0, max_diff = 0;
+  std::size_t worst = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    max_ref = std::max(max_ref, std::abs(double(b[i])));
+    const double d = std::abs(double(a[i]) - double(b[i]));
+    if (!(d <= max_diff)) {  // also catches NaN
+      max_diff = d;
+      worst = i;
+    }
+  }
+  const double bound = kRelTolerance * std::max(1.0, max_ref);
+  EXPECT_LE(max_diff, bound) << what << ": worst element " << worst << " ours " << a[worst] << " ort " << b[worst];
+}
+
+class OrtParity : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OrtParity, FloatOutputsMatchOnnxRuntime) {
+  const fs::path dir = fixture_dir(GetParam());
+  ASSERT_TRUE(fs::exists(dir / "case.json")) << dir;
+  const rapidjson::Document c = read_case(dir);
+  const fs::path model = resolve_model(c["model"].GetString());
+  ASSERT_TRUE(fs::exists(model)) << model << " is missing: run scripts/fetch_models.sh";
+
+  TensorMap feeds;
+  ImportOptions options;
+  for (const auto& in : c["inputs"].GetObject()) {
+    Tensor t = read_npy(dir / in.value["file"].GetString());
+    options.input_shapes.push_back(t.shape());
+    feeds.emplace(in.name.GetString(), std::move(t));
+  }
+  Graph graph = import_onnx(model, options);
+  simplify(graph);
+  auto executor = make_executor(graph);
+
+  RunRequest request;
+  std::vector<std::pair<std::string, std::string>> expected;  // variable, file
+  for (const char* group : {"outputs", "intermediates"})
+    for (const auto& out : c[group].GetObject()) {
+      request.fetch.push_back(out.name.GetString());
+      expected.emplace_back(out.name.GetString(), out.value["file"].GetString());
+    }
+  const TensorMap got = executor->run(feeds, request);
+  for (const auto& [var, file] : expected) {
+    ASSERT_TRUE(got.count(var)) << var;
+    expect_close(got.at(var), read_npy(dir / file), GetParam() + "/" + var);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, OrtParity,
+                         ::testing::Values("fashion_cnn", "fashion_mobilenetv2", "ppocr_cls", "ppocr_det",
+                                           "ppocr_det_calib0"));
+
+}  // namespace
+}  // namespace qtune
