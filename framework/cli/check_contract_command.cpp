@@ -40,9 +40,10 @@ int check_contract_command(const Args& args) {
   std::string contract_arg, config_arg;
   options.add_options()
       ("contract", po::value(&contract_arg)->required(), "the contract library (.so) to check")
-      ("contract-config", po::value(&config_arg), "a JSON config file handed to the contract (generic contracts)");
+      ("contract-config", po::value(&config_arg), "a JSON config file handed to the contract (generic contracts)")
+      ("full-eval", po::bool_switch(), "run the full evaluate() even when evaluate_fast() exists");
   po::variables_map vm;
-  if (!parse_options("check-contract", "--contract X.so [--contract-config cfg.json]", options, args, vm)) return kExitOk;
+  if (!parse_options("check-contract", "--contract X.so [--contract-config cfg.json] [--full-eval]", options, args, vm)) return kExitOk;
   const auto contract_path = existing_file(contract_arg, "--contract");
   std::optional<std::filesystem::path> config_path;
   if (vm.count("contract-config")) config_path = existing_file(config_arg, "--contract-config");
@@ -74,8 +75,8 @@ int check_contract_command(const Args& args) {
   }
   print_step(fmt::format("float model on the first batch: outputs {}", fmt::join(output_shapes, ", ")), watch);
 
-  const bool fast = host.has_evaluate_fast();
-  if (!fast) std::cout << "  note: no evaluate_fast(); running the full evaluate(), which may take long\n";
+  const bool fast = host.has_evaluate_fast() && !vm["full-eval"].as<bool>();
+  if (!host.has_evaluate_fast()) std::cout << "  note: no evaluate_fast(); running the full evaluate(), which may take long\n";
   const Metrics metrics = fast ? host.evaluate_fast(model) : host.evaluate(model);
   print_step(fmt::format("{}() on the float model:", fast ? "evaluate_fast" : "evaluate"), watch);
   for (const auto& [key, value] : metrics)

@@ -115,7 +115,13 @@ std::vector<Batch> ContractHost::calibration_batches(std::size_t count) {
 }
 
 Graph ContractHost::load_graph() const {
-  Graph graph = import_onnx(config_.model, ImportOptions{config_.input_shapes, config_.batch_size});
+  // The batch dim stays as the model declares it (dynamic stays dynamic): constant folding
+  // of Shape chains would otherwise pin the calibration batch size into the graph, and
+  // evaluate() could not run other batch sizes. Other dims come from input_shape.
+  std::vector<Shape> shapes = config_.input_shapes;
+  for (Shape& s : shapes)
+    if (!s.empty()) s[0] = -1;
+  Graph graph = import_onnx(config_.model, ImportOptions{shapes, 0});
   simplify(graph);
   return graph;
 }

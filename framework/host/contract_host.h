@@ -31,7 +31,8 @@ class ContractHost {
   // epochs like the reference when the loader is shorter). Each batch is checked: one
   // float32 tensor per graph input, rank and trailing dims matching input_shape.
   std::vector<Batch> calibration_batches(std::size_t count);
-  // Import + simplify the contract's model with its input shapes and batch size.
+  // Import + simplify the contract's model with its input shapes. The batch dim stays as
+  // the model declares it, so a dynamic batch stays dynamic (any batch size runs).
   Graph load_graph() const;
 
   bool has_evaluate_fast() const;

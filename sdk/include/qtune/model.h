@@ -16,7 +16,8 @@ class BOOST_SYMBOL_VISIBLE Model {
   virtual ~Model();
   virtual std::vector<std::string> input_names() const = 0;
   virtual std::vector<std::string> output_names() const = 0;
-  // Shape of one input as imported, with the batch dimension as configured.
+  // Shape of each input as imported; dim 0 is -1 when the model's batch is dynamic
+  // (any batch size runs).
   virtual std::vector<Shape> input_shapes() const = 0;
   virtual bool is_quantized() const = 0;
   virtual std::string description() const = 0;   // "float", "esp32p4 int8 (iter_3)", ...

@@ -104,3 +104,33 @@ INSTANTIATE_TEST_SUITE_P(Models, OrtParity,
 
 }  // namespace
 }  // namespace qtune
+
+namespace qtune {
+namespace {
+
+// PP-OCR cls computes its final Reshape's shape from Shape(x) at run time. With the batch
+// dim left dynamic at import, simplification must not pin a batch size: the same graph
+// runs batch 1 and batch 3, and each sample's output is the same in both.
+TEST(DynamicBatch, ShapeChainStaysBatchAgnostic) {
+  const fs::path model = model_cache() / "ppocr/cls.onnx";
+  ASSERT_TRUE(fs::exists(model)) << model << " is missing: run scripts/fetch_models.sh";
+  const Tensor one = read_npy(fixture_dir("ppocr_cls") / "input.npy");  // [1,3,48,192]
+  Graph graph = import_onnx(model, ImportOptions{{{-1, 3, 48, 192}}, 0});
+  simplify(graph);
+  auto executor = make_executor(graph);
+
+  Tensor three(DType::Float32, {3, 3, 48, 192});
+  const auto n = one.numel();
+  for (int b = 0; b < 3; ++b)
+    for (std::int64_t i = 0; i < n; ++i) three.data<float>()[b * n + i] = one.data<float>()[i] * (1.0f - 0.3f * b);
+  const Tensor out1 = executor->run(std::vector<Tensor>{one}).at(0);
+  const Tensor out3 = executor->run(std::vector<Tensor>{three}).at(0);
+  ASSERT_EQ(out3.shape(), (Shape{3, 2}));
+  EXPECT_NEAR(out3.data<float>()[0], out1.data<float>()[0], 1e-5);
+  EXPECT_NEAR(out3.data<float>()[1], out1.data<float>()[1], 1e-5);
+  // The reference softmax output for sample 0 (ONNX Runtime fixture).
+  expect_close(out1, read_npy(fixture_dir("ppocr_cls") / "softmax_0.tmp_0.npy"), "cls batch 1");
+}
+
+}  // namespace
+}  // namespace qtune
