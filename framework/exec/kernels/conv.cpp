@@ -74,34 +74,68 @@ inline void valid_range(std::int64_t out, std::int64_t w, std::int64_t stride, s
   x_hi = std::clamp(x_hi, x_lo, out);
 }
 
+// One depthwise plane from a zero-padded input plane `pin` (row pitch `pitch`): every
+// output pixel sums its kh*kw taps in a register. KH/KW/SW > 0 fix the kernel size and
+// stride at compile time (the common 3x3 and 5x5, stride 1 or 2), so the taps unroll and
+// the loop over output columns vectorises; 0 = runtime value.
+template <int KH, int KW, int SW>
+void depthwise_plane(const ConvShape& s, const float* pin, std::int64_t pitch, const float* k, float bias,
+                     float* out) {
+  const std::int64_t kh = KH > 0 ? KH : s.kh, kw = KW > 0 ? KW : s.kw, sw = SW > 0 ? SW : s.sw;
+  const std::int64_t row_step = s.sh * pitch, tap_row = s.dh * pitch, tap_col = s.dw;
+  for (std::int64_t r = 0; r < s.oh; ++r) {
+    const float* base = pin + r * row_step;
+    float* orow = out + r * s.ow;
+    for (std::int64_t c = 0; c < s.ow; ++c) orow[c] = bias;
+    for (std::int64_t i = 0; i < kh; ++i) {
+      const float* row = base + i * tap_row;
+      for (std::int64_t j = 0; j < kw; ++j) {
+        const float kv = k[i * kw + j];
+        const float* src = row + j * tap_col;
+        for (std::int64_t c = 0; c < s.ow; ++c) orow[c] += kv * src[c * sw];
+      }
+    }
+  }
+}
+
+using DepthwisePlaneFn = void (*)(const ConvShape&, const float*, std::int64_t, const float*, float, float*);
+
+DepthwisePlaneFn depthwise_plane_fn(const ConvShape& s) {
+  const bool sw1 = s.sw == 1, sw2 = s.sw == 2;
+  if (s.kh == 3 && s.kw == 3) return sw1 ? depthwise_plane<3, 3, 1> : sw2 ? depthwise_plane<3, 3, 2> : depthwise_plane<3, 3, 0>;
+  if (s.kh == 5 && s.kw == 5) return sw1 ? depthwise_plane<5, 5, 1> : sw2 ? depthwise_plane<5, 5, 2> : depthwise_plane<5, 5, 0>;
+  return sw1 ? depthwise_plane<0, 0, 1> : sw2 ? depthwise_plane<0, 0, 2> : depthwise_plane<0, 0, 0>;
+}
+
+// Depthwise (one input channel per group): each (image, output channel) plane is padded
+// into per-thread scratch once, then computed by depthwise_plane without bounds checks.
 void depthwise(const ConvShape& s, const float* x, const float* wt, const float* bias, float* y) {
   const std::int64_t planes = s.n * s.m;
-  parallel_chunks(planes, 1, [&](std::int64_t begin, std::int64_t end) {
+  // Padded plane: pad_begin rows/columns of zeros, then the input, then zeros up to
+  // what the last output reads.
+  const std::int64_t pitch = std::max(s.pw + s.w, (s.ow - 1) * s.sw + (s.kw - 1) * s.dw + 1);
+  const std::int64_t rows = std::max(s.ph + s.h, (s.oh - 1) * s.sh + (s.kh - 1) * s.dh + 1);
+  const bool needs_pad = s.pw != 0 || s.ph != 0 || pitch != s.w || rows != s.h;
+  const DepthwisePlaneFn plane_fn = depthwise_plane_fn(s);
+  // Planes per task: at least ~32k multiply-adds, so small late-stage planes batch up.
+  const std::int64_t grain = std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(1, s.oh * s.ow * s.kh * s.kw));
+  parallel_chunks(planes, grain, [&](std::int64_t begin, std::int64_t end) {
+    float* padded = needs_pad ? thread_scratch(static_cast<std::size_t>(rows * pitch)) : nullptr;
     for (std::int64_t p = begin; p < end; ++p) {
       const std::int64_t n = p / s.m, m = p % s.m, ci = m / s.mg;
       const float* in = x + (n * s.c + ci) * s.h * s.w;
-      const float* k = wt + m * s.kh * s.kw;
-      float* out = y + p * s.oh * s.ow;
-      std::fill(out, out + s.oh * s.ow, bias ? bias[m] : 0.0f);
-      for (std::int64_t j = 0; j < s.kw; ++j) {
-        std::int64_t x_lo, x_hi;
-        const std::int64_t offset = j * s.dw - s.pw;
-        valid_range(s.ow, s.w, s.sw, offset, x_lo, x_hi);
-        for (std::int64_t r = 0; r < s.oh; ++r) {
-          float* orow = out + r * s.ow;
-          for (std::int64_t i = 0; i < s.kh; ++i) {
-            const std::int64_t ih = r * s.sh - s.ph + i * s.dh;
-            if (ih < 0 || ih >= s.h) continue;
-            const float kv = k[i * s.kw + j];
-            const float* irow = in + ih * s.w;
-            if (s.sw == 1) {
-              for (std::int64_t c = x_lo; c < x_hi; ++c) orow[c] += kv * irow[c + offset];
-            } else {
-              for (std::int64_t c = x_lo; c < x_hi; ++c) orow[c] += kv * irow[c * s.sw + offset];
-            }
-          }
+      if (needs_pad) {
+        std::fill(padded, padded + s.ph * pitch, 0.0f);
+        for (std::int64_t r = 0; r < s.h; ++r) {
+          float* dst = padded + (s.ph + r) * pitch;
+          std::fill(dst, dst + s.pw, 0.0f);
+          std::copy(in + r * s.w, in + (r + 1) * s.w, dst + s.pw);
+          std::fill(dst + s.pw + s.w, dst + pitch, 0.0f);
         }
+        std::fill(padded + (s.ph + s.h) * pitch, padded + rows * pitch, 0.0f);
       }
+      plane_fn(s, needs_pad ? padded : in, needs_pad ? pitch : s.w, wt + m * s.kh * s.kw, bias ? bias[m] : 0.0f,
+               y + p * s.oh * s.ow);
     }
   });
 }
