@@ -74,26 +74,39 @@ inline void valid_range(std::int64_t out, std::int64_t w, std::int64_t stride, s
   x_hi = std::clamp(x_hi, x_lo, out);
 }
 
-// One depthwise plane from a zero-padded input plane `pin` (row pitch `pitch`): every
-// output pixel sums its kh*kw taps in a register. KH/KW/SW > 0 fix the kernel size and
-// stride at compile time (the common 3x3 and 5x5, stride 1 or 2), so the taps unroll and
-// the loop over output columns vectorises; 0 = runtime value.
+// One depthwise plane from a zero-padded input plane `pin` (row pitch `pitch`). Output
+// columns go in blocks of kLanes whose kh*kw tap sums stay in registers (one store per
+// block); KH/KW/SW > 0 fix the kernel size and stride at compile time (the common 3x3 and
+// 5x5, stride 1 or 2), so the taps unroll and each block is a few vector FMAs; 0 = runtime.
+constexpr std::int64_t kLanes = 8;  // one AVX2 register of floats
+
 template <int KH, int KW, int SW>
 void depthwise_plane(const ConvShape& s, const float* pin, std::int64_t pitch, const float* k, float bias,
                      float* out) {
   const std::int64_t kh = KH > 0 ? KH : s.kh, kw = KW > 0 ? KW : s.kw, sw = SW > 0 ? SW : s.sw;
   const std::int64_t row_step = s.sh * pitch, tap_row = s.dh * pitch, tap_col = s.dw;
+  const std::int64_t full = s.ow - s.ow % kLanes;
   for (std::int64_t r = 0; r < s.oh; ++r) {
     const float* base = pin + r * row_step;
     float* orow = out + r * s.ow;
-    for (std::int64_t c = 0; c < s.ow; ++c) orow[c] = bias;
-    for (std::int64_t i = 0; i < kh; ++i) {
-      const float* row = base + i * tap_row;
-      for (std::int64_t j = 0; j < kw; ++j) {
-        const float kv = k[i * kw + j];
-        const float* src = row + j * tap_col;
-        for (std::int64_t c = 0; c < s.ow; ++c) orow[c] += kv * src[c * sw];
+    for (std::int64_t c = 0; c < full; c += kLanes) {
+      float acc[kLanes];
+      for (std::int64_t l = 0; l < kLanes; ++l) acc[l] = bias;
+      for (std::int64_t i = 0; i < kh; ++i) {
+        const float* row = base + i * tap_row + c * sw;
+        for (std::int64_t j = 0; j < kw; ++j) {
+          const float kv = k[i * kw + j];
+          const float* src = row + j * tap_col;
+          for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += kv * src[l * sw];
+        }
       }
+      for (std::int64_t l = 0; l < kLanes; ++l) orow[c + l] = acc[l];
+    }
+    for (std::int64_t c = full; c < s.ow; ++c) {
+      float acc = bias;
+      for (std::int64_t i = 0; i < kh; ++i)
+        for (std::int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * base[i * tap_row + c * sw + j * tap_col];
+      orow[c] = acc;
     }
   }
 }
@@ -226,6 +239,11 @@ void conv(const Op& op, Inputs in, Outputs out) {
 
 }  // namespace
 
-void register_conv_kernels() { add_builtin_kernel("Conv", conv); }
+void register_conv_kernels() {
+  // The registry registers every family once, before any executor runs: the right moment
+  // for the process-wide allocator setting the executor's activations depend on.
+  retain_activation_memory();
+  add_builtin_kernel("Conv", conv);
+}
 
 }  // namespace qtune
