@@ -19,6 +19,22 @@ void broadcast_binary(const Tensor& a, const Tensor& b, Tensor& out, F f) {
     });
     return;
   }
+  // One operand a scalar (x + 3, x / 6 in decomposed HardSwish): a flat loop too, split
+  // across tasks (the broadcast plan would make it a single row on one thread).
+  if (a.numel() == n && b.numel() == 1) {
+    const B yv = *pb;
+    parallel_chunks(n, kElementGrain, [&](std::int64_t s, std::int64_t e) {
+      for (std::int64_t i = s; i < e; ++i) po[i] = f(pa[i], yv);
+    });
+    return;
+  }
+  if (a.numel() == 1 && b.numel() == n) {
+    const A xv = *pa;
+    parallel_chunks(n, kElementGrain, [&](std::int64_t s, std::int64_t e) {
+      for (std::int64_t i = s; i < e; ++i) po[i] = f(xv, pb[i]);
+    });
+    return;
+  }
   const Shape* shapes[] = {&a.shape(), &b.shape()};
   const BroadcastPlan plan = make_broadcast_plan(out.shape(), shapes);
   for_each_row(plan, [&](std::int64_t o, const auto& offs, std::int64_t len, const auto& st) {
