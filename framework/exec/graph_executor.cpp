@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include "exec/graph_executor_impl.h"
+#include "exec/memory_policy.h"
 
 namespace qtune {
 
@@ -34,6 +35,7 @@ bool is_parameter(const Variable& v) { return v.is_parameter && v.value.has_valu
 std::unique_ptr<Executor> make_executor(const Graph& graph) { return std::make_unique<GraphExecutor>(graph); }
 
 GraphExecutor::GraphExecutor(const Graph& graph) : graph_(graph) {
+  retain_activation_memory();
   auto slot = [&](const Variable* v) -> int {
     if (!v) return -1;
     auto [it, added] = slot_of_.emplace(v->name, static_cast<int>(vars_.size()));

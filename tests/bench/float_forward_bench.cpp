@@ -10,8 +10,8 @@
 // (steady_clock, one at a time). Prints one JSON line per batch:
 //   {model, batch, threads, ms_per_image, ms_per_batch_min, ms_per_batch_median, iters, warmup}
 // ms_per_image = median batch time / batch. --threads caps TBB (tbb::global_control); 0 = TBB's
-// default. --profile adds a "profile" object: wall ms per op type summed over the timed runs and
-// divided by iters (an OpHook times each op from its first map_input to on_outputs; ops run one
+// default. --profile adds a "profile" object: wall ms per op type (Conv split into depthwise, 1x1
+// and KxK) summed over --iters extra runs and divided by iters (an OpHook times each op from its first map_input to on_outputs; ops run one
 // after another, so this is the kernel time including its internal parallelism).
 #include <algorithm>
 #include <chrono>
@@ -131,17 +131,27 @@ Tensor lcg_input(Shape shape, std::uint32_t seed) {
 // executor runs the ops of one run() one after another on the calling thread.
 class OpTimer final : public qtune::OpHook {
  public:
-  bool map_input(const qtune::Op& op, std::size_t, const Tensor&, Tensor&) override {
+  bool map_input(const qtune::Op& op, std::size_t index, const Tensor& value, Tensor&) override {
     if (&op != current_) {
       current_ = &op;
+      label_ = op.type;
       start_ = Clock::now();
+    }
+    // Conv split by kind: depthwise, pointwise (1x1) and the rest (im2col + GEMM).
+    if (op.type == "Conv" && index == 1 && value.rank() == 4) {
+      if (op.attributes.get_int("group", 1) > 1 && value.dim(1) == 1) label_ = "Conv depthwise";
+      else if (value.dim(2) == 1 && value.dim(3) == 1) label_ = "Conv 1x1";
+      else label_ = "Conv KxK";
     }
     return false;
   }
   void on_outputs(const qtune::Op& op, std::span<Tensor>) override {
     const auto end = Clock::now();
-    if (&op != current_) start_ = end;  // an op without inputs
-    auto& e = per_type_[op.type];
+    if (&op != current_) {  // an op without inputs
+      start_ = end;
+      label_ = op.type;
+    }
+    auto& e = per_type_[label_];
     e.ms += std::chrono::duration<double, std::milli>(end - start_).count();
     e.calls += 1;
     current_ = nullptr;
@@ -155,6 +165,7 @@ class OpTimer final : public qtune::OpHook {
 
  private:
   const qtune::Op* current_ = nullptr;
+  std::string label_;
   Clock::time_point start_;
   std::map<std::string, Entry> per_type_;
 };

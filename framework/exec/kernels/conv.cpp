@@ -3,6 +3,7 @@
 // for 1x1 stride-1 unpadded convs, and im2col + Eigen GEMM otherwise. Work is split
 // into (image, group, tile of output rows) tasks so batch 1 still uses every core.
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -75,32 +76,72 @@ inline void valid_range(std::int64_t out, std::int64_t w, std::int64_t stride, s
 }
 
 // One depthwise plane from a zero-padded input plane `pin` (row pitch `pitch`). Output
-// columns go in blocks of kLanes whose kh*kw tap sums stay in registers (one store per
-// block); KH/KW/SW > 0 fix the kernel size and stride at compile time (the common 3x3 and
-// 5x5, stride 1 or 2), so the taps unroll and each block is a few vector FMAs; 0 = runtime.
-constexpr std::int64_t kLanes = 8;  // one AVX2 register of floats
+// columns go in blocks of kLanes held in one vector register (GCC/Clang vector
+// extensions: AVX2 with -march=x86-64-v3, two SSE registers otherwise) that sums the
+// kh*kw taps with one store per block; KH/KW/SW > 0 fix the kernel size and stride at
+// compile time (the common 3x3 and 5x5, stride 1 or 2) so the taps unroll; 0 = runtime.
+constexpr std::int64_t kLanes = 8;
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
+
+inline Lanes load_lanes(const float* p) {
+  Lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Lanes p[0], p[2], ..., p[14] (stride-2 columns).
+inline Lanes load_even_lanes(const float* p) {
+  const Lanes lo = load_lanes(p), hi = load_lanes(p + kLanes);
+#if defined(__clang__)
+  return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
+#else
+  typedef int LaneIndex __attribute__((vector_size(kLanes * sizeof(int))));
+  return __builtin_shuffle(lo, hi, LaneIndex{0, 2, 4, 6, 8, 10, 12, 14});
+#endif
+}
+
+template <int SW>
+inline Lanes load_strided(const float* p, std::int64_t sw) {
+  if constexpr (SW == 1) {
+    return load_lanes(p);
+  } else if constexpr (SW == 2) {
+    return load_even_lanes(p);
+  } else {
+    Lanes v;
+    for (std::int64_t l = 0; l < kLanes; ++l) v[l] = p[l * sw];
+    return v;
+  }
+}
 
 template <int KH, int KW, int SW>
 void depthwise_plane(const ConvShape& s, const float* pin, std::int64_t pitch, const float* k, float bias,
                      float* out) {
   const std::int64_t kh = KH > 0 ? KH : s.kh, kw = KW > 0 ? KW : s.kw, sw = SW > 0 ? SW : s.sw;
   const std::int64_t row_step = s.sh * pitch, tap_row = s.dh * pitch, tap_col = s.dw;
-  const std::int64_t full = s.ow - s.ow % kLanes;
+  // Stride-2 blocks read 2 * kLanes columns: stop the vector blocks where that would pass
+  // the padded row (the scalar tail takes the rest).
+  const std::int64_t reach = SW == 2 ? kLanes : 0;
+  std::int64_t full = 0;
+  while (full + kLanes <= s.ow && (full + kLanes - 1) * sw + (kw - 1) * tap_col + reach < pitch) full += kLanes;
+  // Taps broadcast once per plane (a fixed-size local, so they can stay in registers).
+  constexpr int kFixedTaps = KH > 0 && KW > 0 ? KH * KW : 1;
+  Lanes taps[kFixedTaps];
+  if constexpr (KH > 0 && KW > 0)
+    for (int t = 0; t < kFixedTaps; ++t) taps[t] = Lanes{} + k[t];
   for (std::int64_t r = 0; r < s.oh; ++r) {
     const float* base = pin + r * row_step;
     float* orow = out + r * s.ow;
     for (std::int64_t c = 0; c < full; c += kLanes) {
-      float acc[kLanes];
-      for (std::int64_t l = 0; l < kLanes; ++l) acc[l] = bias;
+      Lanes acc = Lanes{} + bias;
       for (std::int64_t i = 0; i < kh; ++i) {
         const float* row = base + i * tap_row + c * sw;
         for (std::int64_t j = 0; j < kw; ++j) {
-          const float kv = k[i * kw + j];
-          const float* src = row + j * tap_col;
-          for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += kv * src[l * sw];
+          const Lanes x = load_strided<SW>(row + j * tap_col, sw);
+          if constexpr (KH > 0 && KW > 0) acc += taps[i * KW + j] * x;
+          else acc += k[i * kw + j] * x;
         }
       }
-      for (std::int64_t l = 0; l < kLanes; ++l) orow[c + l] = acc[l];
+      std::memcpy(orow + c, &acc, sizeof acc);
     }
     for (std::int64_t c = full; c < s.ow; ++c) {
       float acc = bias;
@@ -139,11 +180,13 @@ void depthwise(const ConvShape& s, const float* x, const float* wt, const float*
       const float* in = x + (n * s.c + ci) * s.h * s.w;
       if (needs_pad) {
         std::fill(padded, padded + s.ph * pitch, 0.0f);
+        // Plain loops: the side pads are a column or two, too short for memset calls.
         for (std::int64_t r = 0; r < s.h; ++r) {
           float* dst = padded + (s.ph + r) * pitch;
-          std::fill(dst, dst + s.pw, 0.0f);
-          std::copy(in + r * s.w, in + (r + 1) * s.w, dst + s.pw);
-          std::fill(dst + s.pw + s.w, dst + pitch, 0.0f);
+          const float* src = in + r * s.w;
+          for (std::int64_t c = 0; c < s.pw; ++c) dst[c] = 0.0f;
+          for (std::int64_t c = 0; c < s.w; ++c) dst[s.pw + c] = src[c];
+          for (std::int64_t c = s.pw + s.w; c < pitch; ++c) dst[c] = 0.0f;
         }
         std::fill(padded + (s.ph + s.h) * pitch, padded + rows * pitch, 0.0f);
       }
@@ -240,9 +283,6 @@ void conv(const Op& op, Inputs in, Outputs out) {
 }  // namespace
 
 void register_conv_kernels() {
-  // The registry registers every family once, before any executor runs: the right moment
-  // for the process-wide allocator setting the executor's activations depend on.
-  retain_activation_memory();
   add_builtin_kernel("Conv", conv);
 }
 

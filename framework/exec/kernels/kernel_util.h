@@ -102,10 +102,4 @@ namespace qtune {
 float* thread_scratch(std::size_t floats);
 
 
-// Tunes the C allocator (glibc) once per process so that activation tensors, which every
-// run allocates and frees in the same pattern, are reused from the heap instead of being
-// mmapped and page-faulted in again each time. Process-wide; called when the builtin
-// kernels are registered (before the first executor runs). A no-op on other C libraries.
-void retain_activation_memory();
-
 }  // namespace qtune

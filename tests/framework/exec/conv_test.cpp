@@ -68,6 +68,20 @@ TEST(ConvKernel, DepthwiseStride2AndChannelMultiplier) {
   check_conv({1, 4, 9, 9}, {4, 1, 5, 5}, {4, 2, 1, 1, 2, 2, 0, 1, 3}, true, 5);
 }
 
+// Rows of 8+ output columns reach the vectorised depthwise path (8 columns per step, with
+// a scalar tail): 3x3 and 5x5 at strides 1 and 2 (the specialised cases), then stride 3,
+// dilation 2, 7x7, asymmetric pads and a channel multiplier (the generic case).
+TEST(ConvKernel, DepthwiseWideRowsVectorisedPath) {
+  check_conv({1, 3, 12, 37}, {3, 1, 3, 3}, {3, 1, 1, 1, 1, 1, 1, 1, 1}, true, 21);
+  check_conv({2, 4, 9, 41}, {4, 1, 3, 3}, {4, 2, 2, 1, 1, 1, 1, 1, 1}, true, 22);
+  check_conv({1, 2, 10, 29}, {2, 1, 5, 5}, {2, 1, 1, 1, 1, 2, 2, 2, 2}, false, 23);
+  check_conv({1, 2, 13, 35}, {2, 1, 5, 5}, {2, 2, 2, 1, 1, 2, 2, 2, 2}, true, 24);
+  check_conv({1, 3, 11, 40}, {3, 1, 3, 3}, {3, 3, 3, 1, 1, 1, 0, 0, 2}, true, 25);
+  check_conv({1, 2, 15, 33}, {2, 1, 3, 3}, {2, 1, 1, 2, 2, 2, 2, 2, 2}, true, 26);
+  check_conv({1, 2, 16, 30}, {2, 1, 7, 7}, {2, 1, 1, 1, 1, 3, 1, 2, 3}, false, 27);
+  check_conv({1, 3, 10, 26}, {6, 1, 3, 3}, {3, 1, 1, 1, 1, 0, 1, 1, 0}, true, 28);
+}
+
 TEST(ConvKernel, PointwiseAsPlainGemm) {
   check_conv({3, 16, 5, 7}, {8, 16, 1, 1}, {}, true, 6);
   check_conv({1, 8, 6, 6}, {4, 4, 1, 1}, {2, 1, 1, 1, 1, 0, 0, 0, 0}, false, 7);  // grouped 1x1
