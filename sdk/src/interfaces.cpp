@@ -22,6 +22,12 @@ Analyser::~Analyser() = default;
 StrategyContext::~StrategyContext() = default;
 Strategy::~Strategy() = default;
 Contract::~Contract() = default;
+Observer::~Observer() = default;
+CalibrationAlgorithm::~CalibrationAlgorithm() = default;
+
+void Observer::observe_second_pass(const Tensor&) {
+  throw Error("observe_second_pass() called on an observer that needs no second pass");
+}
 
 bool OpHook::map_input(const Op&, std::size_t, const Tensor&, Tensor&) { return false; }
 void OpHook::on_outputs(const Op&, std::span<Tensor>) {}

@@ -1,8 +1,28 @@
 #pragma once
-// TensorQuantConfig: how one tensor is quantized on the device. The quantizer (next
-// milestone) attaches one to every quantized variable; a null slot means "stays float".
-// Sharing an exponent (an activation fused into its producer, a passive op reusing its
-// input's exponent) is expressed by two slots holding the same shared_ptr.
+// TensorQuantConfig: how one tensor is quantized on the device. The quantizer
+// (framework/quant/quantizer.h) attaches one to every quantized variable; a null slot
+// means "stays float".
+//
+// How qtune represents esp-ppq's per-socket configs (reference §1.5, §3.8, §6.2):
+//
+// * One TensorQuantConfig object per esp-ppq *dominance group* (union-find root). Every
+//   slot that shares that exponent (a Conv output fused into its Relu, the input and
+//   output of a passive op, a consumer input merged into its producer's output) holds the
+//   SAME shared_ptr. Graph copies keep the sharing.
+// * Variable::quant is the config of the value as it is produced (the producer's output
+//   socket); for a graph input or a parameter, the config of its first quantized consumer.
+// * Op::input_quant[i] is set when consumer input i does NOT simply share its producer's
+//   output config: an int8<->int16 boundary (requantize at this input), a graph input or
+//   the output of a float op (quantize at this input), or an input socket esp-ppq fused
+//   elsewhere (e.g. the input of a Relu whose producer is not fused with it).
+// * `applied_at` says where a config is applied — exactly once, as esp-ppq's executor does:
+//     "<variable name>"       at the output of that variable's producer;
+//     "<op name>#<index>"     at input <index> of that op (consumer-side config, parameter).
+//   Any other slot holding the config is OVERLAPPED in esp-ppq terms: it reads the
+//   exponent but does not quantize again (framework/quant/quant_hook.h applies this rule).
+// * A PASSIVE config (bias, Clip min/max, Pad value, later alignment) is its own object
+//   whose exponent is derived from its master(s); it is PassiveInit until the master is
+//   calibrated. framework/quant/quantizer.h: update_passive_configs() re-derives them.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,11 +33,12 @@ namespace qtune {
 enum class Rounding : std::uint8_t { HalfEven, HalfUp };
 
 enum class QuantState : std::uint8_t {
-  Float,        // not quantized (pass-through)
+  Float,        // not quantized (pass-through); esp-ppq FP32 sockets (Reshape shape, Softmax out)
   Initial,      // quantized, exponent not yet chosen
-  Calibrated,   // exponent chosen by a calibration algorithm or a training pass
+  Calibrated,   // exponent chosen by a calibration algorithm or a training pass (ACTIVATED)
   Passive,      // exponent derived from another config (bias = input + weight, alignment)
   Baked,        // parameter already stored as integers times 2^exponent
+  PassiveInit,  // passive, master not calibrated yet: not applied (esp-ppq PASSIVE_INIT)
 };
 
 struct TensorQuantConfig {
@@ -30,6 +51,7 @@ struct TensorQuantConfig {
   QuantState state = QuantState::Initial;
   std::string algorithm;                 // what produced the exponent: "kl", "minmax", "tqt", ...
   std::string observer;                  // calibration observer requested for this tensor
+  std::string applied_at;                // where it is applied once (see the top of this file)
 
   bool per_channel() const { return channel_axis >= 0; }
   bool is_active() const { return state == QuantState::Calibrated || state == QuantState::Passive; }

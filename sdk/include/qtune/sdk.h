@@ -4,6 +4,7 @@
 #include "qtune/analyser.h"
 #include "qtune/artifacts.h"
 #include "qtune/attributes.h"
+#include "qtune/calibration.h"
 #include "qtune/batch.h"
 #include "qtune/contract.h"
 #include "qtune/contract_config.h"
