@@ -75,7 +75,9 @@ void Tensor::allocate(bool zero) {
     data_.reset();
     return;
   }
-  data_.reset(zero ? new std::byte[bytes]() : new std::byte[bytes]);
+  auto* p = static_cast<std::byte*>(::operator new[](bytes, std::align_val_t(kAlignment)));
+  if (zero) std::memset(p, 0, bytes);
+  data_.reset(p);
 }
 
 Tensor::Tensor(const Tensor& other) : dtype_(other.dtype_), shape_(other.shape_), numel_(other.numel_) {

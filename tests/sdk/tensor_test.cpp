@@ -26,3 +26,22 @@ TEST(Tensor, CastConvertsValues) {
 
 }  // namespace
 }  // namespace qtune
+
+namespace qtune {
+namespace {
+
+// Alignment is part of determinism: Eigen reductions start at the first aligned packet,
+// so a storage address that varied mod 64 would vary the summation order between runs.
+TEST(Tensor, StorageIs64ByteAlignedIncludingCopies) {
+  for (std::int64_t n : {1, 7, 49, 1000}) {
+    Tensor t(DType::Float32, {n});
+    Tensor u = Tensor::uninitialized(DType::Float32, {n, 3});
+    Tensor c = t;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.raw()) % 64, 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(u.raw()) % 64, 0u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(c.raw()) % 64, 0u);
+  }
+}
+
+}  // namespace
+}  // namespace qtune

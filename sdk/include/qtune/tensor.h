@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -93,10 +94,18 @@ class BOOST_SYMBOL_VISIBLE Tensor {
   void allocate(bool zero);
   void check_type(DType wanted) const;
 
+  // Storage is 64-byte aligned: SIMD loads are aligned, and, as important, Eigen's
+  // reductions peel elements up to the first aligned packet, so an address-dependent
+  // alignment would change the summation order (and the last bits) from run to run.
+  static constexpr std::size_t kAlignment = 64;
+  struct AlignedDelete {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(kAlignment)); }
+  };
+
   DType dtype_ = DType::Float32;
   Shape shape_{0};
   std::int64_t numel_ = 0;
-  std::unique_ptr<std::byte[]> data_;
+  std::unique_ptr<std::byte[], AlignedDelete> data_;
 };
 
 template <class T>

@@ -1,0 +1,197 @@
+#include "quant/calibration_driver.h"
+
+#include <cmath>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "exec/graph_executor.h"
+#include "qtune/error.h"
+#include "quant/quant_hook.h"
+#include "quant/quantizer.h"
+
+namespace qtune {
+namespace {
+
+// RuntimeCalibrationPass asserts 2 <= calib_steps <= 5000 (reference §2.7).
+constexpr std::size_t kMinCalibSteps = 2;
+constexpr std::size_t kMaxCalibSteps = 5000;
+
+struct Pending {
+  TensorQuantConfig* config = nullptr;
+  std::string name;                 // for messages: the socket
+  std::unique_ptr<Observer> observer;
+  std::mutex mutex;                 // observers are single-threaded per tensor
+  bool two_phase = false;
+};
+
+struct SocketObservers {
+  std::vector<std::pair<std::size_t, Pending*>> inputs, outputs;
+};
+
+class CalibrationHook final : public OpHook {
+ public:
+  CalibrationHook(const Graph& graph, std::unordered_map<const Op*, SocketObservers> at)
+      : quant_(make_quant_hook(graph)), at_(std::move(at)) {}
+  int phase = 1;
+
+  bool map_input(const Op& op, std::size_t index, const Tensor& value, Tensor& out) override {
+    if (auto it = at_.find(&op); it != at_.end())
+      for (auto& [i, p] : it->second.inputs)
+        if (i == index) feed(*p, value);
+    return quant_->map_input(op, index, value, out);
+  }
+  void on_outputs(const Op& op, std::span<Tensor> outputs) override {
+    if (auto it = at_.find(&op); it != at_.end())
+      for (auto& [j, p] : it->second.outputs) feed(*p, outputs[j]);
+    quant_->on_outputs(op, outputs);
+  }
+
+ private:
+  void feed(Pending& p, const Tensor& value) {
+    if (!p.observer || (phase == 2 && !p.two_phase)) return;
+    std::lock_guard lock(p.mutex);
+    if (phase == 1) p.observer->observe(value);
+    else p.observer->observe_second_pass(value);
+  }
+  std::unique_ptr<OpHook> quant_;
+  std::unordered_map<const Op*, SocketObservers> at_;
+};
+
+void apply_render(TensorQuantConfig& c, const std::vector<double>& log2s, const std::string& algorithm,
+                  const std::string& where) {
+  if (log2s.empty()) throw Error(fmt::format("calibration '{}' of {} rendered no exponent", algorithm, where));
+  c.exponents.clear();
+  for (double l : log2s) {
+    if (!std::isfinite(l))
+      throw Error(fmt::format("calibration '{}' of {} rendered a non-finite log2 scale", algorithm, where));
+    c.exponents.push_back(exponent_from_log2(l));
+  }
+  c.state = QuantState::Calibrated;
+  c.algorithm = algorithm;
+}
+
+std::unique_ptr<Observer> make(const ObserverFactory& f, const std::string& algorithm, const TensorQuantConfig& c,
+                               const std::string& where) {
+  auto o = f(algorithm, c);
+  if (!o) throw Error(fmt::format("no observer '{}' for {}", algorithm, where));
+  return o;
+}
+
+}  // namespace
+
+int exponent_from_log2(double l) {
+  double r = std::round(l);
+  if (std::abs(l - r) < 1e-9) return static_cast<int>(r);
+  return static_cast<int>(std::trunc(l));
+}
+
+std::size_t calibrate_parameters(Graph& graph, const ObserverFactory& observers) {
+  std::size_t n = 0;
+  for (Op* op : graph.topological_order()) {
+    if (!op_quant_bits(*op)) continue;
+    for (std::size_t i = 0; i < op->inputs.size(); ++i) {
+      if (!op->has_input(i) || !op->inputs[i]->is_parameter) continue;
+      const QuantSlot& c = input_config(*op, i);
+      if (!c || c->state != QuantState::Initial || c->applied_at != input_socket_id(*op, i)) continue;
+      const Variable& v = *op->inputs[i];
+      if (!v.value) throw Error(fmt::format("parameter '{}' of op '{}' has no value", v.name, op->name));
+      Tensor value = v.value->dtype() == DType::Float32 ? *v.value : v.value->cast(DType::Float32);
+      std::string where = fmt::format("parameter '{}' (op '{}' input {})", v.name, op->name, i);
+      auto o = make(observers, c->observer, *c, where);
+      o->observe(value);
+      apply_render(*c, o->render(), c->observer, where);
+      ++n;
+    }
+  }
+  return n;
+}
+
+CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vector<Tensor>> batches,
+                                        const ObserverFactory& observers, const CalibrationOptions& options) {
+  if (batches.size() < kMinCalibSteps || batches.size() > kMaxCalibSteps)
+    throw InputError(fmt::format("calibration needs {} to {} batches (calib_steps), got {}", kMinCalibSteps,
+                                 kMaxCalibSteps, batches.size()));
+  CalibrationReport report;
+  // calib_algorithm overrides the observer of every non-parameter config.
+  if (!options.calib_algorithm.empty())
+    for (Op* op : graph.ops()) {
+      for (std::size_t i = 0; i < op->inputs.size(); ++i)
+        if (op->has_input(i) && !op->inputs[i]->is_parameter)
+          if (const QuantSlot& c = input_config(*op, i); c && c->state != QuantState::Float)
+            c->observer = options.calib_algorithm;
+      for (Variable* v : op->outputs)
+        if (v->quant && v->quant->state != QuantState::Float) v->quant->observer = options.calib_algorithm;
+    }
+
+  // One observer per Initial activation config, at the socket where it is applied.
+  std::vector<std::unique_ptr<Pending>> pending;
+  std::unordered_set<const TensorQuantConfig*> seen;
+  std::unordered_map<const Op*, SocketObservers> at;
+  auto add = [&](TensorQuantConfig* c, const std::string& where) -> Pending* {
+    if (!c || c->state != QuantState::Initial || !seen.insert(c).second) return nullptr;
+    auto p = std::make_unique<Pending>();
+    p->config = c;
+    p->name = where;
+    p->observer = make(observers, c->observer, *c, where);
+    p->two_phase = p->observer->needs_second_pass();
+    pending.push_back(std::move(p));
+    return pending.back().get();
+  };
+  for (Op* op : graph.topological_order()) {
+    if (!op_quant_bits(*op)) continue;
+    for (std::size_t i = 0; i < op->inputs.size(); ++i) {
+      if (!op->has_input(i) || op->inputs[i]->is_parameter) continue;
+      const QuantSlot& c = input_config(*op, i);
+      if (c && c->applied_at == input_socket_id(*op, i))
+        if (Pending* p = add(c.get(), fmt::format("'{}' at op '{}' input {}", op->inputs[i]->name, op->name, i)))
+          at[op].inputs.emplace_back(i, p);
+    }
+    for (std::size_t j = 0; j < op->outputs.size(); ++j) {
+      const QuantSlot& c = op->outputs[j]->quant;
+      if (c && c->applied_at == op->outputs[j]->name)
+        if (Pending* p = add(c.get(), fmt::format("'{}' (output {} of op '{}')", op->outputs[j]->name, j, op->name)))
+          at[op].outputs.emplace_back(j, p);
+    }
+  }
+
+  auto executor = make_executor(graph);
+  CalibrationHook hook(graph, std::move(at));
+  // Sequential over batches: each observer sees the batches in order on one thread; the
+  // executor parallelises inside each batch.
+  hook.phase = 1;
+  for (const auto& b : batches) executor->run(b, &hook);
+  bool any_second = false;
+  for (auto& p : pending) {
+    if (p->two_phase) {
+      any_second = true;
+      continue;
+    }
+    apply_render(*p->config, p->observer->render(), p->config->observer, p->name);
+    ++report.activations;
+  }
+  if (any_second) {
+    hook.phase = 2;  // configs activated in phase 1 are applied now
+    for (const auto& b : batches) executor->run(b, &hook);
+    for (auto& p : pending)
+      if (p->two_phase) {
+        apply_render(*p->config, p->observer->render(), p->config->observer, p->name);
+        ++report.activations;
+        ++report.second_pass;
+      }
+  }
+  return report;
+}
+
+CalibrationReport calibrate(Graph& graph, std::span<const std::vector<Tensor>> batches,
+                            const ObserverFactory& observers, const CalibrationOptions& options) {
+  std::size_t params = calibrate_parameters(graph, observers);
+  CalibrationReport r = calibrate_activations(graph, batches, observers, options);
+  r.parameters = params;
+  r.passive = update_passive_configs(graph);
+  return r;
+}
+
+}  // namespace qtune

@@ -1,0 +1,39 @@
+#pragma once
+// Read-only float32 views of observed tensors and the per-batch reductions the observers
+// need (min/max per channel, top-2 per row along an axis).
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "qtune/tensor.h"
+
+namespace qtune::calib {
+
+// The tensor's values as float32: a view when it already is Float32, else a converted copy.
+// Throws qtune::Error for an empty tensor (esp-ppq asserts numel > 0), naming `who`.
+class FloatValues {
+ public:
+  FloatValues(const Tensor& t, const char* who);
+  std::span<const float> span() const { return span_; }
+
+ private:
+  std::vector<float> owned_;
+  std::span<const float> span_;
+};
+
+// Min and max of every channel along `axis` (whole tensor otherwise): torch's
+// transpose(0, axis) + flatten(1) + min/max(dim=1). NaNs are skipped.
+struct ChannelRange {
+  std::vector<float> min;
+  std::vector<float> max;
+};
+ChannelRange channel_min_max(const Tensor& t, int axis);
+
+// (largest, second largest) of every row along `axis` once that axis is moved last, as
+// torch.topk(k=2, largest=True, sorted=True) gives them (a repeated maximum fills both).
+// Rows come out in an unspecified but fixed order (the isotone sweep does not depend on it).
+// Throws when the axis has fewer than two elements.
+std::vector<std::pair<float, float>> top2_rows(const Tensor& t, int axis);
+
+}  // namespace qtune::calib

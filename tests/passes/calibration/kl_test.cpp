@@ -1,0 +1,192 @@
+// kl (§2.4): the threshold search on synthetic histograms with an analytic answer, against a
+// naive independent KL computation, and the observer end to end.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "qtune/calib/kl_search.h"
+#include "qtune/calib/observers.h"
+#include "qtune/error.h"
+#include "test_support.h"
+
+namespace qtune::calib {
+namespace {
+
+using test::int16_config;
+using test::int8_config;
+using test::tensor;
+
+TEST(CalibKl, DefaultBins) {
+  EXPECT_EQ(kl_default_bins(8), 4096);
+  EXPECT_EQ(kl_default_bins(16), 1048576);
+  EXPECT_THROW(kl_default_bins(32), Error);
+}
+
+TEST(CalibKl, MassInTheFirstBinsPicksTheSmallestL) {
+  // int8, B = 4096: after the edit bin 8 = 1; mass at bins 10 (1000) and 11 (500), all below
+  // 128. L = 128: groups of one bin, Q == P exactly -> KL = 0. L = 256: bins 10 and 11 share a
+  // group, Q gives both 750 -> KL > 0; and so on. So L = 128.
+  std::vector<std::int64_t> h(4096, 0);
+  h[3] = 77;  // zeroed by the edit
+  h[10] = 1000;
+  h[11] = 500;
+  const KlSearch s = kl_search(h, 8);
+  ASSERT_EQ(s.candidates.size(), 32u);
+  EXPECT_EQ(s.candidates.front(), 128);
+  EXPECT_EQ(s.candidates.back(), 4096);
+  EXPECT_EQ(s.best_bins, 128);
+  EXPECT_EQ(s.divergences[0], 0.0);
+  for (std::size_t i = 1; i < s.divergences.size(); ++i) EXPECT_GT(s.divergences[i], 0.0);
+  // T = 128·hist_scale, s = T/128 = hist_scale: R = 1 -> 2^-12 exactly.
+  EXPECT_EQ(kl_scale(128, 4096, 1.0 / 4096.0, 8, 1e-8), 1.0 / 4096.0);
+}
+
+TEST(CalibKl, TiesKeepTheSmallestL) {
+  // Mass only in bins 8 (the edit's 1) and 40 (9): 32 bins apart, so no group of any L (at most
+  // 32 bins wide) holds both and nothing lies past 128. Q == P for every L, every KL is 0, and
+  // the first candidate, L = 128, wins.
+  std::vector<std::int64_t> h(4096, 0);
+  h[40] = 9;
+  const KlSearch s = kl_search(h, 8);
+  for (double d : s.divergences) EXPECT_EQ(d, 0.0);
+  EXPECT_EQ(s.best_bins, 128);
+}
+
+TEST(CalibKl, UniformHistogramPicksTheLargestL) {
+  // Every bin 100: any L < B piles the whole tail into P[L−1] while Q[L−1] is a group mean of
+  // 100s, so KL is large; at L = B only group 0 (bins 0..31: 0 ×8, 1, 100 ×23) differs. L = B.
+  std::vector<std::int64_t> h(4096, 100);
+  const KlSearch s = kl_search(h, 8);
+  EXPECT_EQ(s.best_bins, 4096);
+  // T = B·hist_scale = R; s = R/128: R = 1 -> 2^-7 exactly.
+  EXPECT_EQ(kl_scale(4096, 4096, 1.0 / 4096.0, 8, 1e-8), 1.0 / 128.0);
+}
+
+// Naive KL, written independently: plain loops per candidate, P/Q elements in float32 like
+// torch, sums in long double, the divergence in double over every bin.
+std::vector<double> naive_kl(std::vector<std::int64_t> counts, int bits) {
+  const std::size_t b = counts.size();
+  const std::size_t qb = std::size_t{1} << (bits - 1);
+  std::vector<float> hist(b);
+  for (std::size_t i = 0; i < b; ++i) hist[i] = static_cast<float>(counts[i]);
+  const std::size_t cut = static_cast<std::size_t>(0.002 * static_cast<double>(b));
+  for (std::size_t i = 0; i < cut; ++i) hist[i] = 0.0f;
+  hist[cut] = 1.0f;
+  long double total_ld = 0;
+  for (float x : hist) total_ld += x;
+  const float total = static_cast<float>(total_ld);
+  std::vector<double> out;
+  for (std::size_t len = qb; len <= b; len += qb) {
+    long double tail = 0;
+    for (std::size_t i = len; i < b; ++i) tail += hist[i];
+    std::vector<float> p(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(len));
+    p[len - 1] = p[len - 1] + static_cast<float>(tail);
+    for (float& x : p) x = x / total;
+    const std::size_t group = len / qb;
+    std::vector<float> q(len, 0.0f);
+    for (std::size_t g0 = 0; g0 < len; g0 += group) {
+      long double sum = 0;
+      int nz = 0;
+      for (std::size_t j = g0; j < g0 + group; ++j) {
+        sum += hist[j];
+        if (hist[j] > 0.0f) ++nz;
+      }
+      const float mean = static_cast<float>(sum) / static_cast<float>(nz > 0 ? nz : 1);
+      for (std::size_t j = g0; j < g0 + group; ++j) q[j] = hist[j] > 0.0f ? mean : 0.0f;
+    }
+    long double qsum = 0;
+    for (float x : q) qsum += x;
+    const float qs = static_cast<float>(qsum);
+    double kl = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      const double pi = p[i], qi = q[i] / qs;
+      kl += pi * (std::log10(pi + 1e-30) - std::log10(qi + 1e-30));
+    }
+    out.push_back(kl);
+  }
+  return out;
+}
+
+TEST(CalibKl, MatchesANaiveComputationOnRandomHistograms) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 4; ++trial) {
+    // A decaying histogram with random noise and gaps (zero bins), int8 and a 5-bit width.
+    const int bits = trial % 2 == 0 ? 8 : 5;
+    const std::size_t b = bits == 8 ? 4096 : 512;
+    std::vector<std::int64_t> h(b);
+    std::uniform_int_distribution<int> noise(0, 40);
+    for (std::size_t i = 0; i < b; ++i) {
+      const double decay = 5000.0 * std::exp(-static_cast<double>(i) / (static_cast<double>(b) / (3.0 + trial)));
+      h[i] = noise(rng) < 8 ? 0 : static_cast<std::int64_t>(decay) + noise(rng);
+    }
+    const std::vector<double> expected = naive_kl(h, bits);
+    const KlSearch s = kl_search(h, bits);
+    ASSERT_EQ(s.divergences.size(), expected.size());
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_NEAR(s.divergences[i], expected[i], 1e-12 * std::max(1.0, std::fabs(expected[i]))) << "candidate " << i;
+      if (expected[i] < expected[best]) best = i;
+    }
+    EXPECT_EQ(s.best_bins, static_cast<std::int64_t>((best + 1) << (bits - 1))) << "trial " << trial;
+  }
+}
+
+// One batch {R, 1000 values at R/1000}: R/1000 falls in bin 4 (zeroed), R in bin 4095. After
+// the edit the histogram is bin 8 = 1, bin 4095 = 1. For L = B: Q = P = {0.5, 0.5} -> KL = 0;
+// for L < B: P[L−1] = 0.5 where Q[L−1] = 0 -> KL ≈ 0.5·30. So L = B, T = R, s = R/128.
+Tensor spike_batch(float r) {
+  std::vector<float> v(1001, r / 1000.0f);
+  v[500] = -r;
+  return tensor(v);
+}
+
+TEST(CalibKl, ObserverEndToEnd) {
+  struct Case {
+    float r;
+    double exponent;
+  };
+  // R = 1: 2^-7 -> −7. R = 1.2: log2(1.2/128) = −6.737 -> nearest −7 (ceil would say −6).
+  // R = 1.5: log2(1.5/128) = −6.415 -> −6.
+  for (const Case c : {Case{1.0f, -7.0}, Case{1.2f, -7.0}, Case{1.5f, -6.0}}) {
+    HistogramObserver obs(int8_config(), HistogramObserver::Search::Kl, 4096);
+    EXPECT_TRUE(obs.needs_second_pass());
+    obs.observe(spike_batch(c.r));
+    obs.observe(spike_batch(c.r));
+    obs.observe_second_pass(spike_batch(c.r));
+    obs.observe_second_pass(spike_batch(c.r));
+    ASSERT_NE(obs.histogram(), nullptr);
+    EXPECT_EQ(obs.histogram()->counts()[4095], 2);
+    EXPECT_EQ(obs.histogram()->counts()[4], 2000);
+    EXPECT_EQ(obs.render(), std::vector<double>{c.exponent}) << "R = " << c.r;
+  }
+}
+
+TEST(CalibKl, Int16UsesAMillionBins) {
+  // Same shape of data, int16: B = 2^20, R/1000 -> bin 1048 (< 2097, zeroed). L = B -> T = R,
+  // s = R/32768: R = 1 -> −15.
+  HistogramObserver obs(int16_config(), HistogramObserver::Search::Kl, kl_default_bins(16));
+  obs.observe(spike_batch(1.0f));
+  obs.observe_second_pass(spike_batch(1.0f));
+  EXPECT_EQ(obs.render(), std::vector<double>{-15.0});
+}
+
+TEST(CalibKl, Misuse) {
+  EXPECT_THROW(HistogramObserver(int8_config(0), HistogramObserver::Search::Kl, 4096), Error);
+  EXPECT_THROW(HistogramObserver(int8_config(), HistogramObserver::Search::Kl, 4000), Error);
+  HistogramObserver obs(int8_config(), HistogramObserver::Search::Kl, 4096);
+  obs.observe(tensor({1.0f}));
+  EXPECT_THROW(obs.render(), Error);  // no second pass yet
+}
+
+TEST(CalibKl, AllZeroTensorFloorsTheScale) {
+  // R = 0: T = 0 -> 1e-8 -> log2 −26.575 -> nearest −27.
+  HistogramObserver obs(int8_config(), HistogramObserver::Search::Kl, 4096);
+  obs.observe(tensor({0.0f, 0.0f}));
+  obs.observe_second_pass(tensor({0.0f, 0.0f}));
+  EXPECT_EQ(obs.render(), std::vector<double>{-27.0});
+}
+
+}  // namespace
+}  // namespace qtune::calib
