@@ -26,7 +26,8 @@
 namespace qtune {
 namespace {
 
-const std::filesystem::path kParity = "/work/shared/parity";
+// esp-ppq parity fixtures copied into the repository (tests/fixtures/parity/README.md).
+const std::filesystem::path kParity = std::filesystem::path(QTUNE_SOURCE_DIR) / "tests/fixtures/parity";
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream f(p);
@@ -75,7 +76,7 @@ class QuantizerParity : public testing::TestWithParam<Case> {};
 
 TEST_P(QuantizerParity, ConfigStructureMatchesEspPpq) {
   auto l = load(GetParam());
-  if (!l) GTEST_SKIP() << "fixture not present";
+  ASSERT_TRUE(l) << "parity fixture missing under " << kParity;
   Graph& g = l->graph;
   quantize_graph(g, TargetPolicy::from_target(GetParam().target));
 
@@ -213,7 +214,7 @@ class TestObserver final : public Observer {
 
 TEST_P(QuantizerParity, WeightExponentsMatchEspPpq) {
   auto l = load(GetParam());
-  if (!l) GTEST_SKIP() << "fixture not present";
+  ASSERT_TRUE(l) << "parity fixture missing under " << kParity;
   Graph& g = l->graph;
   quantize_graph(g, TargetPolicy::from_target(GetParam().target));
   std::size_t n = calibrate_parameters(g, [](const std::string& a, const TensorQuantConfig& c) {
@@ -245,18 +246,18 @@ const std::set<std::string> kAlignmentOpTypes = {"Add", "Sub", "Sum", "Concat", 
 // Activation exponents through the real calibration plugins (kl, minmax, percentile).
 TEST_P(QuantizerParity, ActivationExponentsWithKlPluginMatchEspPpq) {
   auto l = load(GetParam());
-  if (!l) GTEST_SKIP() << "fixture not present";
+  ASSERT_TRUE(l) << "parity fixture missing under " << kParity;
   PluginHost host;
   host.load_directories(PluginHost::default_search_path());
   for (const char* name : {"kl", "minmax", "percentile"})
-    if (!host.find("pass", name)) GTEST_SKIP() << "calibration plugin '" << name << "' not built yet";
+    ASSERT_TRUE(host.find("pass", name)) << "calibration plugin '" << name << "' not built";
   std::map<std::string, std::unique_ptr<CalibrationAlgorithm>> algos;
   std::map<std::string, OptionValues> opts;
   for (const char* name : {"kl", "minmax", "percentile"}) {
     opts[name] = resolve_options(host.option_schema(*host.find("pass", name)), {}, name);
     auto p = host.create("pass", name);
     auto* a = dynamic_cast<CalibrationAlgorithm*>(p.get());
-    if (!a) GTEST_SKIP() << "plugin '" << name << "' is not a CalibrationAlgorithm";
+    ASSERT_TRUE(a) << "plugin '" << name << "' is not a CalibrationAlgorithm";
     p.release();
     algos[name].reset(a);
   }
