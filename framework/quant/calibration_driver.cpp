@@ -162,7 +162,11 @@ CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vecto
   // Sequential over batches: each observer sees the batches in order on one thread; the
   // executor parallelises inside each batch.
   hook.phase = 1;
-  for (const auto& b : batches) executor->run(b, &hook);
+  std::size_t done = 0;
+  for (const auto& b : batches) {
+    executor->run(b, &hook);
+    if (options.progress) options.progress(1, ++done, batches.size());
+  }
   bool any_second = false;
   for (auto& p : pending) {
     if (p->two_phase) {
@@ -174,7 +178,11 @@ CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vecto
   }
   if (any_second) {
     hook.phase = 2;  // configs activated in phase 1 are applied now
-    for (const auto& b : batches) executor->run(b, &hook);
+    done = 0;
+    for (const auto& b : batches) {
+      executor->run(b, &hook);
+      if (options.progress) options.progress(2, ++done, batches.size());
+    }
     for (auto& p : pending)
       if (p->two_phase) {
         apply_render(*p->config, p->observer->render(), p->config->observer, p->name);

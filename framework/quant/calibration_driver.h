@@ -24,6 +24,8 @@ struct CalibrationOptions {
   // Overrides the observer of every non-parameter config (esp-ppq calib_algorithm, "kl"
   // for ESP-DL). Empty: keep each config's own observer.
   std::string calib_algorithm;
+  // Called after each activation batch: phase 1 or 2, batches done, batches in the phase.
+  std::function<void(int phase, std::size_t done, std::size_t total)> progress;
 };
 
 struct CalibrationReport {
