@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# The bundled example's main job: check both Fashion-MNIST contracts end to end (config,
-# calibration data, import + simplify, float inference, real evaluation on the 10k test
-# set) and the JSON-configured generic contract. Run scripts/setup.sh first.
+# The bundled example's main job, on real data (Fashion-MNIST 10k test set):
+#  1. check both contracts end to end (config, calibration data, import + simplify,
+#     float inference, the full evaluation) and the JSON-configured generic contract;
+#  2. quantize each model for esp32p4 int8 with the reference's baseline setting (kl
+#     calibration) and evaluate it on the full test set: outputs/<model>/iter_0/.
+# Run scripts/setup.sh first.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 qtune="$root/build/bin/qtune"
 [ -x "$qtune" ] || { echo "run.sh: $qtune not found: run 'bash scripts/setup.sh' first" >&2; exit 2; }
 
-"$qtune" check-contract --contract "$root/build/contracts/libfashion_mnist_mobilenetv2.so" --full-eval
-"$qtune" check-contract --contract "$root/build/contracts/libfashion_mnist_cnn.so"
+for model in mobilenetv2 cnn; do
+  "$qtune" check-contract --contract "$root/build/contracts/libfashion_mnist_$model.so" --full-eval
+done
 "$qtune" check-contract --contract "$root/build/contracts/libgeneric_onnx.so" \
   --contract-config "$root/examples/fashion_mnist/generic_onnx_cnn.json"
+
+for model in mobilenetv2 cnn; do
+  "$qtune" iterate --contract "$root/build/contracts/libfashion_mnist_$model.so" --baseline \
+    --use-full-eval --output-dir "$root/outputs/fashion_mnist_$model/iter_0"
+done
+echo "artifacts: $root/outputs/fashion_mnist_{mobilenetv2,cnn}/iter_0/"

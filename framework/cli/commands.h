@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 int plugins_command(const Args& args);
 int check_contract_command(const Args& args);
 int infer_command(const Args& args);
+int iterate_command(const Args& args);
 
 struct Verb {
   const char* name;
@@ -22,6 +23,7 @@ inline constexpr Verb kVerbs[] = {
     {"plugins", "list loaded pass/analyser/strategy plugins, or --describe one", &plugins_command},
     {"check-contract", "load a contract and run each of its functions once", &check_contract_command},
     {"infer", "run the float model on .npy inputs and write its outputs as .npy", &infer_command},
+    {"iterate", "run one tuning iteration: quantize, calibrate, evaluate, write its artifacts", &iterate_command},
 };
 
 }  // namespace qtune::cli

@@ -1,4 +1,4 @@
-// qtune: dispatches to one verb per file (plugins, check-contract, infer).
+// qtune: dispatches to one verb per file (plugins, check-contract, infer, iterate).
 #include <iostream>
 #include <string>
 

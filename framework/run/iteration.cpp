@@ -1,0 +1,274 @@
+#include "run/iteration.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <regex>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "artifacts/atomic_file.h"
+#include "exec/executor_model.h"
+#include "host/contract_host.h"
+#include "host/plugin_host.h"
+#include "onnx/simplifier.h"
+#include "qtune/calibration.h"
+#include "qtune/error.h"
+#include "quant/calibration_driver.h"
+#include "quant/quant_hook.h"
+#include "quant/quant_params_json.h"
+#include "quant/quantizer.h"
+#include "quant/target_policy.h"
+#include "run/iteration_log.h"
+#include "run/resolved_setting.h"
+#include "run/setting.h"
+#include "run/setting_plugins.h"
+
+namespace qtune {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The calibration plugins an iteration uses, created on first use (through PluginHost,
+// static_cast after checking the pass is a calibration algorithm: no dynamic_cast across
+// plugin libraries), each with its options resolved by its schema (defaults).
+class CalibrationPlugins {
+ public:
+  explicit CalibrationPlugins(const PluginHost& host) : host_(host) {}
+
+  std::unique_ptr<Observer> make_observer(const std::string& algorithm, const TensorQuantConfig& config) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = algorithms_.find(algorithm);
+    if (it == algorithms_.end()) it = algorithms_.emplace(algorithm, load(algorithm)).first;
+    return it->second.algorithm->make_observer(config, it->second.options);
+  }
+
+ private:
+  struct Loaded {
+    std::unique_ptr<Plugin> owner;
+    const CalibrationAlgorithm* algorithm = nullptr;
+    OptionValues options;
+  };
+
+  Loaded load(const std::string& name) const {
+    const LoadedPlugin* plugin = host_.find("pass", name);
+    if (!plugin) {
+      std::vector<std::string> dirs;
+      for (const auto& d : host_.searched_directories()) dirs.push_back(d.string());
+      throw InputError(fmt::format("calibration observer '{}' needs calibration plugin '{}', not installed (searched: {})",
+                                   name, name, dirs.empty() ? "no plugin directories" : fmt::format("{}", fmt::join(dirs, ", "))));
+    }
+    Loaded out;
+    out.owner = host_.create("pass", name);
+    // Kind "pass" guarantees a Pass; an empty setting_key() marks a CalibrationAlgorithm.
+    const Pass& pass = static_cast<const Pass&>(*out.owner);
+    if (!pass.setting_key().empty())
+      throw InputError(fmt::format("pass plugin '{}' ({}) owns setting block '{}'; it is not a calibration algorithm",
+                                   name, plugin->path.string(), pass.setting_key()));
+    out.algorithm = static_cast<const CalibrationAlgorithm*>(&pass);
+    out.options = resolve_options(host_.option_schema(*plugin), {}, fmt::format("calibration plugin '{}'", name));
+    return out;
+  }
+
+  const PluginHost& host_;
+  std::mutex mutex_;
+  std::map<std::string, Loaded> algorithms_;
+};
+
+// The model handed to evaluate(): delegates to an ExecutorModel and reports progress
+// (batches run) at most once a second.
+class ProgressModel final : public Model {
+ public:
+  ProgressModel(const Model& inner, Log& log, std::string task) : inner_(inner), log_(log), task_(std::move(task)) {}
+  std::vector<std::string> input_names() const override { return inner_.input_names(); }
+  std::vector<std::string> output_names() const override { return inner_.output_names(); }
+  std::vector<Shape> input_shapes() const override { return inner_.input_shapes(); }
+  bool is_quantized() const override { return inner_.is_quantized(); }
+  std::string description() const override { return inner_.description(); }
+  Batch run(const Batch& inputs) const override {
+    Batch out = inner_.run(inputs);
+    count(1);
+    return out;
+  }
+  std::vector<Batch> run_many(std::span<const Batch> batches) const override {
+    std::vector<Batch> out = inner_.run_many(batches);
+    count(static_cast<long>(batches.size()));
+    return out;
+  }
+  long batches() const { return done_.load(); }
+
+ private:
+  void count(long n) const {
+    const long done = done_ += n;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (seconds_since(last_) >= 1.0) {
+      last_ = Clock::now();
+      log_.progress(fmt::format("{}: batches run", task_), done, 0);
+    }
+  }
+  const Model& inner_;
+  Log& log_;
+  std::string task_;
+  mutable std::atomic<long> done_{0};
+  mutable std::mutex mutex_;
+  mutable Clock::time_point last_ = Clock::now();
+};
+
+std::vector<std::string> op_names(const Graph& graph) {
+  std::vector<std::string> names;
+  for (const Op* op : graph.ops()) names.push_back(op->name);
+  return names;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> iteration_id_from_dir(const std::filesystem::path& dir) {
+  std::string name = dir.filename().string();
+  if (name.empty()) name = dir.parent_path().filename().string();  // "outputs/iter_3/"
+  static const std::regex pattern("iter_([0-9]{1,15})");
+  std::smatch m;
+  if (!std::regex_match(name, m, pattern)) return std::nullopt;
+  return std::stoll(m[1].str());
+}
+
+IterationResult run_iteration(const IterationRequest& request) {
+  IterationResult result;
+  IterationRecord& record = result.record;
+  IterationLog log(request.echo);
+  record.started_at = iso8601_utc_now();
+  const auto dir = request.output_dir;
+  double write_seconds = 0;
+  auto write = [&](const char* file, const std::string& key, std::string_view content) {
+    const auto t = Clock::now();
+    write_file_atomic(dir / file, content);
+    record.paths[key] = file;
+    write_seconds += seconds_since(t);
+  };
+  auto stage_line = [&](const std::string& what, double s) { log.info(fmt::format("[{:7.2f} s] {}", s, what)); };
+
+  try {
+    record.iteration_id = iteration_id_from_dir(dir).value_or(0);  // until the setting says otherwise
+    std::filesystem::create_directories(dir);
+    auto t = Clock::now();
+    // Setting first: a malformed file fails before anything slow runs.
+    const Setting setting = request.setting ? read_setting_file(*request.setting) : baseline_setting();
+    record.rationale = setting.rationale;
+    record.iteration_id = setting.iteration_id.value_or(record.iteration_id);
+    log.info(fmt::format("qtune iterate: iteration {} -> {}", record.iteration_id, dir.string()));
+    log.info(fmt::format("setting: {}", request.setting ? request.setting->string() : std::string("--baseline (kl calibration, no pass)")));
+
+    // Stage import: plugins (main thread, before any TBB work), contract, model, setting.
+    PluginHost plugins;
+    std::vector<std::filesystem::path> plugin_dirs = PluginHost::default_search_path();
+    plugin_dirs.insert(plugin_dirs.end(), request.plugin_dirs.begin(), request.plugin_dirs.end());
+    plugins.load_directories(plugin_dirs);
+    ContractHost host(request.contract, request.contract_config);
+    const ContractConfig& config = host.config();
+    record.fill_from(config);
+    log.info(fmt::format("contract '{}' ({}): model {}, target {}, int{}", host.name(), host.path().string(),
+                         config.model.string(), config.target, config.num_of_bits));
+    Graph graph = host.load_graph();
+    write(kSimplifiedOpsFile, "simplified_ops", simplified_ops_json(graph));
+    const ResolvedSetting resolved = resolve_setting(setting, setting_plugins(plugins), config.target, op_names(graph));
+    for (const std::string& w : resolved.warnings) log.warn(w);
+    write(kSettingFile, "setting", setting_to_json(resolved));
+    // Only calibration plugins exist today; resolve_setting() already failed on an enabled
+    // block without a plugin. A block whose plugin is installed cannot run yet either.
+    for (const auto& [key, block] : resolved.blocks)
+      throw InputError(fmt::format("{}: pass block '{}' (plugin '{}') cannot run yet: qtune iterate runs calibration "
+                                   "passes only; disable the block",
+                                   resolved.source, key, block.plugin));
+    record.stage_seconds["import"] = seconds_since(t);
+    stage_line(fmt::format("import: {} ops after simplification; calib_algorithm {}", graph.op_count(),
+                           resolved.calib_algorithm),
+               record.stage_seconds["import"]);
+
+    // Stage quantize.
+    t = Clock::now();
+    TargetPolicy policy = TargetPolicy::from_target(config.target, config.num_of_bits);
+    for (const auto& [op, bits] : resolved.dispatching_table) policy.dispatch(op, bits);
+    const QuantizeReport q = quantize_graph(graph, policy);
+    record.stage_seconds["quantize"] = seconds_since(t);
+    stage_line(fmt::format("quantize: {} ops quantized, {} configs, {} fused activations", q.quantized_ops, q.configs,
+                           q.fused_activations),
+               record.stage_seconds["quantize"]);
+
+    // Stage calibrate.
+    t = Clock::now();
+    const std::vector<Batch> batches = host.calibration_batches(static_cast<std::size_t>(config.calib_steps));
+    log.info(fmt::format("calibration: {} batches of {}", batches.size(), config.batch_size));
+    CalibrationPlugins calibration(plugins);
+    CalibrationOptions options;
+    options.calib_algorithm = resolved.calib_algorithm;
+    options.progress = [&](int phase, std::size_t done, std::size_t total) {
+      const std::size_t step = std::max<std::size_t>(1, total / 4);   // about four lines per pass
+      if (done % step != 0 && done != total) return;
+      log.progress(fmt::format("calibrate ({}, pass {})", resolved.calib_algorithm, phase), static_cast<long>(done),
+                   static_cast<long>(total));
+    };
+    const CalibrationReport c = calibrate(
+        graph, batches,
+        [&](const std::string& algorithm, const TensorQuantConfig& cfg) { return calibration.make_observer(algorithm, cfg); },
+        options);
+    record.stage_seconds["calibrate"] = seconds_since(t);
+    stage_line(fmt::format("calibrate: {} parameter, {} activation ({} two-pass), {} passive configs", c.parameters,
+                           c.activations, c.second_pass, c.passive),
+               record.stage_seconds["calibrate"]);
+    write(kQuantParamsFile, "quant_params", quant_params_json(graph));
+
+    // Stage evaluate.
+    t = Clock::now();
+    const bool fast = host.has_evaluate_fast() && !request.use_full_eval;
+    record.evaluation = fast ? "evaluate_fast" : "evaluate";
+    const std::shared_ptr<OpHook> hook = make_quant_hook(graph);
+    const ExecutorModel quantized(graph, hook,
+                                  fmt::format("{} int{} (iter_{})", config.target, config.num_of_bits, record.iteration_id));
+    const ProgressModel model(quantized, log, record.evaluation);
+    log.info(fmt::format("{}() on {} ...", record.evaluation, quantized.description()));
+    result.metrics = fast ? host.evaluate_fast(model) : host.evaluate(model);
+    record.primary_value = result.metrics.at(config.primary_metric);
+    record.stage_seconds["evaluate"] = seconds_since(t);
+    stage_line(fmt::format("{}: {} batches", record.evaluation, model.batches()), record.stage_seconds["evaluate"]);
+    for (const auto& [key, value] : result.metrics)
+      log.info(fmt::format("  {} = {}{}", key, value, key == config.primary_metric ? "   (primary)" : ""));
+    write(kMetricsFile, "metrics", metrics_json(result.metrics, config));
+  } catch (const std::exception& e) {
+    record.status = "error";
+    record.error = e.what();
+    result.exit_code = dynamic_cast<const InputError*>(&e) ? 2 : 1;  // the CLI's exit-code policy
+    log.record_only(fmt::format("error: {}", record.error));
+  }
+
+  // console.log and iteration_index.json are written in every case.
+  record.warnings = log.warnings();
+  try {
+    std::filesystem::create_directories(dir);
+    record.paths["console"] = kConsoleLogFile;
+    record.paths["iteration_index"] = kIterationIndexFile;
+    if (record.status == "ok") log.info(fmt::format("wrote {}", dir.string()));
+    record.stage_seconds["write"] = write_seconds;
+    const auto t = Clock::now();
+    record.finished_at = iso8601_utc_now();
+    write_file_atomic(dir / kIterationIndexFile, iteration_index_json(record));
+    result.console = log.text();
+    write_file_atomic(dir / kConsoleLogFile, result.console);
+    record.stage_seconds["write"] = write_seconds + seconds_since(t);
+  } catch (const std::exception& e) {
+    if (record.status == "ok") {
+      record.status = "error";
+      record.error = e.what();
+      result.exit_code = 1;
+    } else {
+      record.error += fmt::format(" (and writing the iteration record failed: {})", e.what());
+    }
+    result.console = log.text();
+  }
+  return result;
+}
+
+}  // namespace qtune

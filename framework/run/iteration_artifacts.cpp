@@ -1,0 +1,94 @@
+#include "run/iteration_artifacts.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+
+#include "artifacts/json.h"
+
+namespace qtune {
+namespace {
+
+using rapidjson::Value;
+
+Value str(const std::string& s, rapidjson::Document::AllocatorType& a) { return Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a); }
+
+}  // namespace
+
+const std::vector<std::string>& iteration_stages() {
+  static const std::vector<std::string> stages = {"import", "quantize", "calibrate", "evaluate", "write"};
+  return stages;
+}
+
+void IterationRecord::fill_from(const ContractConfig& config) {
+  model_path = config.model.string();
+  model_name = config.model_name;
+  target_chip = config.target;
+  primary_metric = config.primary_metric;
+  metric_direction = config.metric_direction;
+  target_metric = config.target_metric;
+  deploy_runtime_priority = config.deploy_runtime_priority;
+  non_computing_top_k = config.non_computing_top_k;
+}
+
+std::string iso8601_utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+std::string metrics_json(const Metrics& metrics, const ContractConfig& config) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  for (const auto& [key, value] : metrics) doc.AddMember(str(key, a), Value(value), a);
+  doc.AddMember("_primary_key", str(config.primary_metric, a), a);
+  const auto it = metrics.find(config.primary_metric);
+  if (it != metrics.end())
+    doc.AddMember("_primary_value", Value(it->second), a);
+  else
+    doc.AddMember("_primary_value", Value(rapidjson::kNullType), a);
+  doc.AddMember("metric_direction", str(config.metric_direction, a), a);
+  return json_pretty(doc) + "\n";
+}
+
+std::string iteration_index_json(const IterationRecord& r) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  auto opt_double = [&](const std::optional<double>& v) { return v ? Value(*v) : Value(rapidjson::kNullType); };
+  doc.AddMember("iteration_id", Value(static_cast<int64_t>(r.iteration_id)), a);
+  doc.AddMember("rationale", str(r.rationale, a), a);
+  doc.AddMember("model_path", str(r.model_path, a), a);
+  doc.AddMember("model_name", str(r.model_name, a), a);
+  doc.AddMember("target_chip", str(r.target_chip, a), a);
+  doc.AddMember("primary_metric", str(r.primary_metric, a), a);
+  doc.AddMember("primary_value", opt_double(r.primary_value), a);
+  doc.AddMember("metric_direction", str(r.metric_direction, a), a);
+  doc.AddMember("target_metric", opt_double(r.target_metric), a);
+  doc.AddMember("deploy_runtime_priority", str(r.deploy_runtime_priority, a), a);
+  doc.AddMember("non_computing_top_k",
+                r.non_computing_top_k ? Value(static_cast<int64_t>(*r.non_computing_top_k)) : Value(rapidjson::kNullType), a);
+  doc.AddMember("started_at", str(r.started_at, a), a);
+  doc.AddMember("finished_at", str(r.finished_at, a), a);
+  Value stages(rapidjson::kObjectType);
+  for (const std::string& stage : iteration_stages())
+    if (auto it = r.stage_seconds.find(stage); it != r.stage_seconds.end()) stages.AddMember(str(stage, a), Value(it->second), a);
+  doc.AddMember("stage_seconds", stages, a);
+  Value warnings(rapidjson::kArrayType);
+  for (const std::string& w : r.warnings) warnings.PushBack(str(w, a), a);
+  doc.AddMember("warnings", warnings, a);
+  doc.AddMember("evaluation", r.evaluation.empty() ? Value(rapidjson::kNullType) : str(r.evaluation, a), a);
+  doc.AddMember("status", str(r.status, a), a);
+  doc.AddMember("error", r.error.empty() ? Value(rapidjson::kNullType) : str(r.error, a), a);
+  Value paths(rapidjson::kObjectType);
+  for (const auto& [key, file] : r.paths) paths.AddMember(str(key, a), str(file, a), a);
+  doc.AddMember("paths", paths, a);
+  return json_pretty(doc) + "\n";
+}
+
+}  // namespace qtune

@@ -1,0 +1,61 @@
+#pragma once
+// The files one iteration writes into its folder, and their JSON:
+//   setting.json          the resolved setting (defaults filled)
+//   metrics.json          the contract's metrics + "_primary_key", "_primary_value",
+//                         "metric_direction"
+//   simplified_ops.json   the simplified graph's ops
+//   quant_params.json     every quantized variable's config
+//   iteration_index.json  the IterationRecord below
+//   console.log           everything the iteration printed
+// Every file is written with write_file_atomic.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qtune/contract.h"
+#include "qtune/contract_config.h"
+
+namespace qtune {
+
+inline constexpr const char* kSettingFile = "setting.json";
+inline constexpr const char* kMetricsFile = "metrics.json";
+inline constexpr const char* kSimplifiedOpsFile = "simplified_ops.json";
+inline constexpr const char* kQuantParamsFile = "quant_params.json";
+inline constexpr const char* kIterationIndexFile = "iteration_index.json";
+inline constexpr const char* kConsoleLogFile = "console.log";
+
+// Stage names of stage_seconds, in order.
+const std::vector<std::string>& iteration_stages();
+
+struct IterationRecord {
+  std::int64_t iteration_id = 0;
+  std::string rationale;
+  std::string model_path;
+  std::string model_name;
+  std::string target_chip;
+  std::string primary_metric;
+  std::optional<double> primary_value;
+  std::string metric_direction;
+  std::optional<double> target_metric;
+  std::string deploy_runtime_priority;
+  std::optional<std::int64_t> non_computing_top_k;
+  std::string started_at;    // ISO-8601 UTC
+  std::string finished_at;
+  std::map<std::string, double> stage_seconds;   // stages that ran
+  std::vector<std::string> warnings;
+  std::string evaluation;    // "evaluate_fast" | "evaluate" | "" (not reached)
+  std::string status = "ok"; // "ok" | "error"
+  std::string error;
+  std::map<std::string, std::string> paths;      // artifact -> file name, for files written
+  void fill_from(const ContractConfig& config);
+};
+
+// "2026-11-22T22:07:15.123Z"
+std::string iso8601_utc_now();
+
+std::string metrics_json(const Metrics& metrics, const ContractConfig& config);
+std::string iteration_index_json(const IterationRecord& record);
+
+}  // namespace qtune

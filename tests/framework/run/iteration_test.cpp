@@ -1,0 +1,169 @@
+// qtune iterate end to end on the Fashion-MNIST CNN contract (skipped without the dataset),
+// its error paths, and the iteration-id rule.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "artifacts/atomic_file.h"
+#include "artifacts/json.h"
+#include "exec/executor_model.h"
+#include "framework/cli/run_qtune.h"
+#include "host/contract_host.h"
+#include "run/iteration.h"
+
+namespace qtune {
+namespace {
+
+using test::quoted;
+using test::run_qtune;
+
+namespace fs = std::filesystem;
+
+const fs::path kCnnContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_cnn.so";
+
+bool fashion_data_present() {
+  const char* env = std::getenv("FASHION_MNIST_DIR");
+  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
+  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+rapidjson::Document read_json(const fs::path& path) { return parse_json(read_file(path), path.string()); }
+
+TEST(Iteration, IdFromDirectoryName) {
+  EXPECT_EQ(iteration_id_from_dir("outputs/iter_3"), 3);
+  EXPECT_EQ(iteration_id_from_dir("outputs/iter_12/"), 12);
+  EXPECT_EQ(iteration_id_from_dir("outputs/baseline"), std::nullopt);
+  EXPECT_EQ(iteration_id_from_dir("outputs/iter_3b"), std::nullopt);
+}
+
+class IterateCnn : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kCnnContract)) GTEST_SKIP() << "contract not built: " << kCnnContract;
+    if (!fashion_data_present()) GTEST_SKIP() << "Fashion-MNIST dataset not installed";
+  }
+};
+
+TEST_F(IterateCnn, BaselineWritesEveryArtifact) {
+  const fs::path root = fresh_dir("qtune_iterate_baseline");
+  const fs::path dir = root / "outputs" / "iter_0";
+  const auto r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --baseline --output-dir " +
+                           quoted(dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("calibrate (kl, pass 1): 32/32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("evaluate_fast() on esp32p4 int8 (iter_0)"), std::string::npos) << r.out;
+
+  for (const char* file : {kSettingFile, kMetricsFile, kSimplifiedOpsFile, kQuantParamsFile, kIterationIndexFile})
+    ASSERT_TRUE(fs::exists(dir / file)) << file;
+  EXPECT_EQ(read_file(dir / kConsoleLogFile), r.out);  // console.log is what was printed
+
+  const auto metrics = read_json(dir / kMetricsFile);
+  ASSERT_TRUE(metrics.HasMember("top1"));
+  EXPECT_STREQ(metrics["_primary_key"].GetString(), "top1");
+  EXPECT_EQ(metrics["_primary_value"].GetDouble(), metrics["top1"].GetDouble());
+  EXPECT_STREQ(metrics["metric_direction"].GetString(), "max");
+  EXPECT_EQ(metrics.MemberCount(), 6u);  // samples, top1, top5 + the three framework keys
+
+  const auto index = read_json(dir / kIterationIndexFile);
+  for (const char* key : {"iteration_id", "rationale", "model_path", "model_name", "target_chip", "primary_metric",
+                          "primary_value", "metric_direction", "target_metric", "deploy_runtime_priority",
+                          "non_computing_top_k", "started_at", "finished_at", "stage_seconds", "warnings", "evaluation",
+                          "status", "error", "paths"})
+    EXPECT_TRUE(index.HasMember(key)) << key;
+  EXPECT_EQ(index["iteration_id"].GetInt64(), 0);
+  EXPECT_STREQ(index["status"].GetString(), "ok");
+  EXPECT_TRUE(index["error"].IsNull());
+  EXPECT_STREQ(index["evaluation"].GetString(), "evaluate_fast");
+  EXPECT_STREQ(index["target_chip"].GetString(), "esp32p4");
+  EXPECT_EQ(index["primary_value"].GetDouble(), metrics["top1"].GetDouble());
+  for (const char* stage : {"import", "quantize", "calibrate", "evaluate", "write"})
+    EXPECT_TRUE(index["stage_seconds"].HasMember(stage)) << stage;
+  EXPECT_EQ(std::string(index["started_at"].GetString()).back(), 'Z');
+
+  const auto setting = read_json(dir / kSettingFile);
+  EXPECT_STREQ(setting["calib_algorithm"].GetString(), "kl");
+  EXPECT_FALSE(setting["tqt_optimization"]["enabled"].GetBool());
+  const auto ops = read_json(dir / kSimplifiedOpsFile);
+  ASSERT_TRUE(ops.IsArray());
+  EXPECT_GT(ops.Size(), 0u);
+
+  // P4: conv weights per channel (one exponent per output channel, axis 0).
+  const auto params = read_json(dir / kQuantParamsFile);
+  std::size_t conv_weights = 0;
+  for (const auto& v : params["variables"].GetObject()) {
+    const std::string name = v.name.GetString();
+    if (name.find("conv") == std::string::npos || name.find(".weight") == std::string::npos) continue;
+    ++conv_weights;
+    EXPECT_EQ(v.value["channel_axis"].GetInt(), 0) << name;
+    EXPECT_GT(v.value["exponents"].Size(), 1u) << name;
+    EXPECT_STREQ(v.value["state"].GetString(), "calibrated") << name;
+  }
+  EXPECT_GE(conv_weights, 2u);
+
+  // The float model through the same contract: int8 top1 within 2 points of it.
+  ContractHost host(kCnnContract);
+  const Graph graph = host.load_graph();
+  const ExecutorModel float_model(graph, nullptr, "float");
+  const double float_top1 = host.evaluate_fast(float_model).at("top1");
+  EXPECT_NEAR(metrics["top1"].GetDouble(), float_top1, 2.0) << "float top1 " << float_top1;
+  fs::remove_all(root);
+}
+
+TEST_F(IterateCnn, ErrorsAreRecordedAndLeaveOtherIterationsIntact) {
+  const fs::path root = fresh_dir("qtune_iterate_errors");
+  const fs::path earlier = root / "iter_0";
+  fs::create_directories(earlier);
+  write_file_atomic(earlier / "metrics.json", "{\"top1\": 1}\n");
+
+  // A block whose pass plugin is not installed: bad input, named in the record.
+  const fs::path setting = root / "tqt_setting.json";
+  write_file_atomic(setting, "{\"iteration_id\": 1, \"tqt_optimization\": {\"enabled\": true}}\n");
+  const fs::path dir = root / "iter_1";
+  auto r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --setting " + quoted(setting.string()) +
+                     " --output-dir " + quoted(dir.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("tqt_optimization"), std::string::npos) << r.err;
+  ASSERT_TRUE(fs::exists(dir / kConsoleLogFile));
+  EXPECT_NE(read_file(dir / kConsoleLogFile).find("error: "), std::string::npos);
+  auto index = read_json(dir / kIterationIndexFile);
+  EXPECT_STREQ(index["status"].GetString(), "error");
+  EXPECT_EQ(index["iteration_id"].GetInt64(), 1);
+  EXPECT_NE(std::string(index["error"].GetString()).find("tqt_optimization"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / kMetricsFile));
+
+  // A malformed setting.json: bad input naming the file.
+  const fs::path bad = root / "bad_setting.json";
+  write_file_atomic(bad, "{\"calib_algorithm\": \"kl\",");
+  const fs::path dir2 = root / "iter_2";
+  r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --setting " + quoted(bad.string()) +
+                " --output-dir " + quoted(dir2.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(bad.string()), std::string::npos) << r.err;
+  index = read_json(dir2 / kIterationIndexFile);
+  EXPECT_STREQ(index["status"].GetString(), "error");
+  EXPECT_EQ(index["iteration_id"].GetInt64(), 2);  // from the folder name
+  EXPECT_NE(std::string(index["error"].GetString()).find(bad.string()), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir2 / kConsoleLogFile));
+
+  // Usage: --baseline and --setting together.
+  r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --baseline --setting " + quoted(bad.string()) +
+                " --output-dir " + quoted((root / "iter_3").string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("exactly one of --baseline and --setting"), std::string::npos) << r.err;
+
+  EXPECT_EQ(read_file(earlier / "metrics.json"), "{\"top1\": 1}\n");  // untouched
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace qtune
