@@ -119,6 +119,38 @@ TEST_F(IterateCnn, BaselineWritesEveryArtifact) {
   fs::remove_all(root);
 }
 
+// Mixed precision from the setting's dispatching_table (reference §3.9, P4 constants
+// §1.2): the dispatched Conv gets 16-bit weights and activations and a 40-bit bias; the
+// next Conv stays int8; an op name the graph lacks is a recorded warning, not a no-op.
+TEST_F(IterateCnn, DispatchingTablePromotesOneConvToInt16) {
+  const fs::path root = fresh_dir("qtune_iterate_int16");
+  const fs::path setting = root / "int16_setting.json";
+  write_file_atomic(setting,
+                    "{\"iteration_id\": 1, \"calib_algorithm\": \"kl\", \"dispatching_table\": ["
+                    "{\"op\": \"/conv1/Conv\", \"bits\": 16}, {\"op\": \"/no_such/Conv\", \"bits\": 16}]}\n");
+  const fs::path dir = root / "iter_1";
+  const auto r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --setting " +
+                           quoted(setting.string()) + " --output-dir " + quoted(dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  const auto params = read_json(dir / kQuantParamsFile);
+  const auto& vars = params["variables"];
+  EXPECT_EQ(vars["conv1.weight"]["bits"].GetInt(), 16);
+  EXPECT_EQ(vars["conv1.bias"]["bits"].GetInt(), 40);
+  EXPECT_EQ(vars["/conv1/Conv_output_0"]["bits"].GetInt(), 16);
+  EXPECT_EQ(vars["conv2.weight"]["bits"].GetInt(), 8);
+  // Bias exponent = input exponent + weight exponent, per output channel.
+  const int input_exp = vars["input"]["exponents"][0].GetInt();
+  for (rapidjson::SizeType c = 0; c < vars["conv1.weight"]["exponents"].Size(); ++c)
+    EXPECT_EQ(vars["conv1.bias"]["exponents"][c].GetInt(), input_exp + vars["conv1.weight"]["exponents"][c].GetInt());
+
+  const auto index = read_json(dir / kIterationIndexFile);
+  bool warned = false;
+  for (const auto& w : index["warnings"].GetArray())
+    warned = warned || std::string(w.GetString()).find("/no_such/Conv") != std::string::npos;
+  EXPECT_TRUE(warned) << read_file(dir / kIterationIndexFile);
+}
+
 TEST_F(IterateCnn, ErrorsAreRecordedAndLeaveOtherIterationsIntact) {
   const fs::path root = fresh_dir("qtune_iterate_errors");
   const fs::path earlier = root / "iter_0";
