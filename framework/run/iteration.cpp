@@ -1,6 +1,7 @@
 #include "run/iteration.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -12,6 +13,7 @@
 
 #include "artifacts/atomic_file.h"
 #include "exec/executor_model.h"
+#include "host/contract_config_parser.h"
 #include "host/contract_host.h"
 #include "host/plugin_host.h"
 #include "onnx/simplifier.h"
@@ -168,7 +170,17 @@ IterationResult run_iteration(const IterationRequest& request) {
     plugin_dirs.insert(plugin_dirs.end(), request.plugin_dirs.begin(), request.plugin_dirs.end());
     plugins.load_directories(plugin_dirs);
     ContractHost host(request.contract, request.contract_config);
-    const ContractConfig& config = host.config();
+    ContractConfig config = host.config();
+    if (request.target) {
+      std::string wanted = *request.target;
+      std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char c) { return std::tolower(c); });
+      const auto& known = known_targets();
+      if (std::find(known.begin(), known.end(), wanted) == known.end())
+        throw InputError(fmt::format("--target '{}' is not a known target (known: {})", *request.target,
+                                     fmt::join(known, ", ")));
+      log.info(fmt::format("target: {} (--target; the contract's QUANT_CONFIG says {})", wanted, config.target));
+      config.target = wanted;
+    }
     record.fill_from(config);
     log.info(fmt::format("contract '{}' ({}): model {}, target {}, int{}", host.name(), host.path().string(),
                          config.model.string(), config.target, config.num_of_bits));

@@ -27,6 +27,7 @@ struct IterationRequest {
   std::optional<std::filesystem::path> setting;   // nullopt: --baseline
   std::filesystem::path output_dir;
   bool use_full_eval = false;
+  std::optional<std::string> target;              // overrides QUANT_CONFIG's target (--target)
   std::vector<std::filesystem::path> plugin_dirs;  // scanned after the default path
   bool echo = true;                                // print the log to stdout as well
 };

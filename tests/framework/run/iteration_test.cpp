@@ -151,6 +151,27 @@ TEST_F(IterateCnn, DispatchingTablePromotesOneConvToInt16) {
   EXPECT_TRUE(warned) << read_file(dir / kIterationIndexFile);
 }
 
+// --target overrides QUANT_CONFIG's chip: esp32s3 quantizes Conv weights per tensor (one
+// exponent, percentile observer), rounds half-up and keeps 20-bit biases (reference §1.2).
+TEST_F(IterateCnn, TargetOverrideQuantizesForEsp32s3) {
+  const fs::path dir = fresh_dir("qtune_iterate_s3") / "iter_0";
+  const auto r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --baseline --target ESP32S3" +
+                           " --output-dir " + quoted(dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto params = read_json(dir / kQuantParamsFile);
+  const auto& vars = params["variables"];
+  EXPECT_EQ(vars["conv1.weight"]["exponents"].Size(), 1u);
+  EXPECT_TRUE(vars["conv1.weight"]["channel_axis"].IsNull());
+  EXPECT_STREQ(vars["conv1.weight"]["rounding"].GetString(), "half_up");
+  EXPECT_EQ(vars["conv1.bias"]["bits"].GetInt(), 20);
+  EXPECT_STREQ(read_json(dir / kIterationIndexFile)["target_chip"].GetString(), "esp32s3");
+
+  const auto bad = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --baseline --target esp99" +
+                             " --output-dir " + quoted((dir.parent_path() / "iter_1").string()));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--target 'esp99' is not a known target (known: esp32p4"), std::string::npos) << bad.err;
+}
+
 TEST_F(IterateCnn, ErrorsAreRecordedAndLeaveOtherIterationsIntact) {
   const fs::path root = fresh_dir("qtune_iterate_errors");
   const fs::path earlier = root / "iter_0";
