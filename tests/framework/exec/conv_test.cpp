@@ -82,6 +82,28 @@ TEST(ConvKernel, DepthwiseWideRowsVectorisedPath) {
   check_conv({1, 3, 10, 26}, {6, 1, 3, 3}, {3, 1, 1, 1, 1, 0, 1, 1, 0}, true, 28);
 }
 
+// The direct depthwise path (3x3, left pad 1, stride 1 or 2, rows a multiple of 4 or 8
+// wide: MobileNet-style 16x16, 8x8, 4x4 planes) reads the input in place and fills only
+// the border lanes; pads top/bottom 0 or 1 and a channel multiplier.
+TEST(ConvKernel, DepthwiseDirectPathOnMobileNetPlanes) {
+  check_conv({2, 4, 16, 16}, {4, 1, 3, 3}, {4, 1, 1, 1, 1, 1, 1, 1, 1}, true, 31);
+  check_conv({1, 3, 16, 16}, {3, 1, 3, 3}, {3, 2, 2, 1, 1, 1, 1, 1, 1}, true, 32);
+  check_conv({1, 5, 8, 8}, {5, 1, 3, 3}, {5, 1, 1, 1, 1, 1, 1, 1, 1}, false, 33);
+  check_conv({1, 5, 8, 8}, {5, 1, 3, 3}, {5, 2, 2, 1, 1, 1, 1, 0, 1}, true, 34);
+  check_conv({3, 6, 4, 4}, {6, 1, 3, 3}, {6, 1, 1, 1, 1, 1, 1, 1, 1}, true, 35);
+  check_conv({1, 2, 12, 32}, {2, 1, 3, 3}, {2, 1, 1, 1, 1, 0, 1, 1, 1}, true, 36);
+  check_conv({1, 4, 8, 8}, {8, 1, 3, 3}, {4, 1, 1, 1, 1, 1, 1, 1, 1}, true, 37);
+}
+
+// Small 1x1 convs take a register-blocked kernel (6 output channels x 16 pixels), large
+// ones Eigen's GEMM: remainders in both directions, and one case past the size limit.
+TEST(ConvKernel, PointwiseSmallKernelAndLargeFallback) {
+  check_conv({1, 33, 8, 8}, {64, 33, 1, 1}, {}, true, 41);
+  check_conv({2, 7, 5, 5}, {13, 7, 1, 1}, {}, false, 42);
+  check_conv({1, 16, 16, 16}, {24, 16, 1, 1}, {}, true, 43);
+  check_conv({1, 128, 24, 24}, {96, 128, 1, 1}, {}, true, 44);
+}
+
 TEST(ConvKernel, PointwiseAsPlainGemm) {
   check_conv({3, 16, 5, 7}, {8, 16, 1, 1}, {}, true, 6);
   check_conv({1, 8, 6, 6}, {4, 4, 1, 1}, {2, 1, 1, 1, 1, 0, 0, 0, 0}, false, 7);  // grouped 1x1
