@@ -12,6 +12,7 @@
 
 #include "artifacts/json.h"
 #include "qtune/error.h"
+#include "quant/target_policy.h"
 
 namespace qtune {
 namespace {
@@ -142,11 +143,7 @@ void check_keys(const rapidjson::Value& root, const std::string& source) {
 
 }  // namespace
 
-const std::vector<std::string>& known_targets() {
-  static const std::vector<std::string> targets = {"esp32p4", "esp32s31", "esp32s3", "esp32",  "esp32s2",
-                                                   "esp32c2", "esp32c3",  "esp32c5", "esp32c6", "c"};
-  return targets;
-}
+const std::vector<std::string>& known_targets() { return TargetPolicy::known_targets(); }
 
 ContractConfig parse_contract_config(const std::string& json, const std::string& source,
                                      const std::filesystem::path& base_directory) {

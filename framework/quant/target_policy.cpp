@@ -11,9 +11,10 @@
 namespace qtune {
 namespace {
 
-// §1.1 get_target_platform (lower-cased target strings).
-const std::map<std::string, TargetFamily>& target_table() {
-  static const std::map<std::string, TargetFamily> t = {
+// §1.1 get_target_platform (lower-cased target strings), in the reference's order: the
+// one table of known targets (the QUANT_CONFIG parser and the setting rules read it too).
+const std::vector<std::pair<std::string, TargetFamily>>& target_table() {
+  static const std::vector<std::pair<std::string, TargetFamily>> t = {
       {"esp32p4", TargetFamily::P4}, {"esp32s31", TargetFamily::P4}, {"esp32s3", TargetFamily::S3},
       {"esp32", TargetFamily::C},    {"esp32s2", TargetFamily::C},    {"esp32c2", TargetFamily::C},
       {"esp32c3", TargetFamily::C},  {"esp32c5", TargetFamily::C},    {"esp32c6", TargetFamily::C},
@@ -69,8 +70,9 @@ const std::vector<std::string>& TargetPolicy::known_targets() {
 TargetPolicy TargetPolicy::from_target(const std::string& target, int bits) {
   std::string lower = target;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  auto it = target_table().find(lower);
-  if (it == target_table().end())
+  const auto& table = target_table();
+  const auto it = std::find_if(table.begin(), table.end(), [&](const auto& entry) { return entry.first == lower; });
+  if (it == table.end())
     throw InputError(fmt::format("unknown target '{}': known targets are {}", target,
                                  fmt::join(known_targets(), ", ")));
   if (bits != 8 && bits != 16)

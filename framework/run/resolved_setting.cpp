@@ -14,17 +14,19 @@
 
 #include "artifacts/json.h"
 #include "qtune/error.h"
+#include "quant/target_policy.h"
 #include "run/setting_json.h"
 
 namespace qtune {
 namespace {
 
-// ESP-DL targets (reference §1.1). Every one quantizes POWER_OF_2 (reference §1.2).
-const std::set<std::string> kEspdlTargets = {"esp32p4", "esp32s31", "esp32s3", "esp32",   "esp32s2",
-                                             "esp32c2", "esp32c3",  "esp32c5", "esp32c6", "c"};
-// PIE V2 targets quantize Conv/Gemm weights per output channel (reference §1.2; the
-// reference's policy lists esp32p4 only, esp32s31 maps to the same platform).
-const std::set<std::string> kPerChannelTargets = {"esp32p4", "esp32s31"};
+// Every ESP-DL target (quant/target_policy.h, reference §1.1) quantizes POWER_OF_2, and
+// the PIE V2 family (esp32p4, esp32s31) quantizes Conv/Gemm weights per output channel
+// (reference §1.2).
+bool is_known_target(const std::string& chip) {
+  const auto& known = TargetPolicy::known_targets();
+  return std::find(known.begin(), known.end(), chip) != known.end();
+}
 // Option names the rules look at (the reference's names; a pass whose schema lacks one
 // simply is not subject to that rule).
 constexpr const char* kInterestedLayers = "interested_layers";
@@ -175,8 +177,11 @@ void check_names(const std::vector<std::string>& names, const std::string& where
 
 }  // namespace
 
-bool is_power_of_2_target(const std::string& target) { return kEspdlTargets.contains(normalize_target(target)); }
-bool is_per_channel_target(const std::string& target) { return kPerChannelTargets.contains(normalize_target(target)); }
+bool is_power_of_2_target(const std::string& target) { return is_known_target(normalize_target(target)); }
+bool is_per_channel_target(const std::string& target) {
+  const std::string chip = normalize_target(target);
+  return is_known_target(chip) && TargetPolicy::from_target(chip).family() == TargetFamily::P4;
+}
 
 ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& plugins, const std::string& target,
                                 const std::optional<std::vector<std::string>>& op_names) {
@@ -203,9 +208,9 @@ ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& pl
 
   // 2. Target policy.
   const std::string chip = normalize_target(target);
-  if (!chip.empty() && !kEspdlTargets.contains(chip))
+  if (!chip.empty() && !is_known_target(chip))
     throw InputError(fmt::format("{}: cannot apply the setting for target '{}': not an ESP-DL target (known: {})",
-                                 source, target, fmt::join(kEspdlTargets, ", ")));
+                                 source, target, fmt::join(TargetPolicy::known_targets(), ", ")));
   const bool power_of_2 = !chip.empty();
   bool lsq_enabled = setting.is_enabled(kLsqKey);
   if (lsq_enabled && power_of_2) {
@@ -215,7 +220,7 @@ ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& pl
         "would move); tqt_optimization is the POWER_OF_2-native alternative",
         target));
   }
-  if (setting.is_enabled(kEqualizationKey) && kPerChannelTargets.contains(chip))
+  if (setting.is_enabled(kEqualizationKey) && is_per_channel_target(chip))
     out.warnings.push_back(fmt::format(
         "equalization on target '{}' (per-channel weights): channel ranges are already quantized one by one, so "
         "equalization rarely helps and may regress; the pass still runs",
