@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "exec/executor_model.h"
+#include "framework/host/message_of.h"
 #include "framework/host/test_paths.h"
 #include "qtune/error.h"
 
 namespace qtune {
 namespace {
+
+using test::message_of;
 
 using test::test_contract;
 
@@ -34,17 +37,6 @@ class ContractHostTest : public ::testing::Test {
     if (!std::filesystem::exists(test::kTinyModel)) GTEST_SKIP() << "tiny model not found: " << test::kTinyModel;
   }
 };
-
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
 
 TEST_F(ContractHostTest, GoodContractConfig) {
   ContractHost host(test_contract("good"));

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "framework/host/message_of.h"
 #include "framework/host/test_paths.h"
 #include "qtune/error.h"
 #include "qtune/pass.h"
@@ -13,19 +14,9 @@
 namespace qtune {
 namespace {
 
-using test::plugin_case_dir;
+using test::message_of;
 
-// Runs `f`, expects an exception of type E, returns its message.
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
+using test::plugin_case_dir;
 
 TEST(PluginHost, LoadsOnePluginOfEachKindFromGoodDir) {
   PluginHost host;
