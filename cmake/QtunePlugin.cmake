@@ -31,6 +31,8 @@ function(qtune_add_plugin target)
   _qtune_add_module(${target} "libqtune_" "${P_OUTPUT_DIR}" "${P_SOURCES}" "${P_LIBS}")
   if(P_OUTPUT_DIR STREQUAL QTUNE_PLUGIN_BUILD_DIR)
     install(TARGETS ${target} LIBRARY DESTINATION ${QTUNE_PLUGIN_INSTALL_DIR})
+    # Tests and examples that run the real pipeline depend on every shipped plugin.
+    set_property(GLOBAL APPEND PROPERTY QTUNE_SHIPPED_PLUGINS ${target})
   endif()
 endfunction()
 

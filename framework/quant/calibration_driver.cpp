@@ -9,7 +9,7 @@
 
 #include "exec/graph_executor.h"
 #include "qtune/error.h"
-#include "quant/quant_hook.h"
+#include "qtune/quant_graph.h"
 #include "quant/quantizer.h"
 
 namespace qtune {
@@ -34,7 +34,7 @@ struct SocketObservers {
 class CalibrationHook final : public OpHook {
  public:
   CalibrationHook(const Graph& graph, std::unordered_map<const Op*, SocketObservers> at)
-      : quant_(make_quant_hook(graph)), at_(std::move(at)) {}
+      : quant_(make_quant_hook()), at_(std::move(at)) {}
   int phase = 1;
 
   bool map_input(const Op& op, std::size_t index, const Tensor& value, Tensor& out) override {

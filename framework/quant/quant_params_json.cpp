@@ -49,6 +49,10 @@ void write_config(Writer& w, const TensorQuantConfig& c, bool overlapped) {
   w.String(c.algorithm.c_str());
   w.Key("observer");
   w.String(c.observer.c_str());
+  // Where an aligned config takes its exponent from (the master's applied_at).
+  w.Key("aligned_to");
+  if (c.master) w.String(c.master->applied_at.c_str());
+  else w.Null();
 }
 
 }  // namespace

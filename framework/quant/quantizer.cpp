@@ -155,32 +155,6 @@ bool same_scheme(const Socket& a, const Socket& b) {
 
 }  // namespace
 
-int op_quant_bits(const Op& op) {
-  auto it = op.annotations.find(kQuantBitsAnnotation);
-  return it == op.annotations.end() ? 0 : std::stoi(it->second);
-}
-
-std::string input_socket_id(const Op& op, std::size_t index) { return op.name + "#" + std::to_string(index); }
-
-const QuantSlot& input_config(const Op& op, std::size_t index) {
-  static const QuantSlot kNone;
-  if (index < op.input_quant.size() && op.input_quant[index]) return op.input_quant[index];
-  if (!op.has_input(index)) return kNone;
-  return op.inputs[index]->quant;
-}
-
-bool applied_at_input(const Op& op, std::size_t index) {
-  if (!op_quant_bits(op)) return false;
-  const QuantSlot& c = input_config(op, index);
-  return c && c->is_active() && c->applied_at == input_socket_id(op, index);
-}
-
-bool applied_at_output(const Op& op, std::size_t index) {
-  if (!op_quant_bits(op) || index >= op.outputs.size()) return false;
-  const QuantSlot& c = op.outputs[index]->quant;
-  return c && c->is_active() && c->applied_at == op.outputs[index]->name;
-}
-
 QuantizeReport quantize_graph(Graph& graph, const TargetPolicy& policy) {
   QuantizeReport report;
   // Start clean: a re-quantization replaces everything.
@@ -318,8 +292,44 @@ bool set_passive(TensorQuantConfig& c, std::vector<int> exponents) {
 
 }  // namespace
 
-std::size_t update_passive_configs(Graph& graph) {
+namespace {
+
+// Exponents of an aligned config: its master's, following chains of masters (alignment of a
+// downstream Concat can re-master an Add's output that an Add input already follows).
+const TensorQuantConfig& master_root(const TensorQuantConfig& c) {
+  const TensorQuantConfig* r = &c;
+  for (int depth = 0; r->master; ++depth) {
+    if (depth > 100000) throw Error(fmt::format("alignment: cycle of masters at config applied at '{}'", c.applied_at));
+    r = r->master.get();
+  }
+  return *r;
+}
+
+std::size_t update_aligned_configs(Graph& graph) {
+  std::set<TensorQuantConfig*> seen;
   std::size_t n = 0;
+  auto visit = [&](const QuantSlot& c) {
+    if (!c || !c->master || !seen.insert(c.get()).second) return;
+    const TensorQuantConfig& root = master_root(*c);
+    if (root.is_active() && !root.exponents.empty()) {
+      c->exponents = root.exponents;
+      c->state = QuantState::Passive;
+      ++n;
+    } else {
+      c->state = QuantState::PassiveInit;
+    }
+  };
+  for (Variable* v : graph.variables()) visit(v->quant);
+  for (Op* op : graph.ops())
+    for (const QuantSlot& c : op->input_quant) visit(c);
+  return n;
+}
+
+}  // namespace
+
+std::size_t update_passive_configs(Graph& graph) {
+  // Aligned configs first: a bias exponent reads its (possibly aligned) input's exponent.
+  std::size_t n = update_aligned_configs(graph);
   auto passive_slot = [](Op& op, std::size_t i) -> TensorQuantConfig* {
     const QuantSlot& c = input_config(op, i);
     if (!c || (c->state != QuantState::Passive && c->state != QuantState::PassiveInit)) return nullptr;
@@ -354,8 +364,6 @@ std::size_t update_passive_configs(Graph& graph) {
       for (std::size_t i = 1; i < n_in; ++i)
         if (TensorQuantConfig* c = passive_slot(*op, i)) n += set_passive(*c, x->exponents);
     }
-    // QuantAlignmentPass (a pass plugin, stage Alignment) re-derives its own Passive
-    // configs; it runs before this function and needs nothing from it.
   }
   return n;
 }

@@ -6,18 +6,16 @@
 // is the same). The representation is described at the top of qtune/quant_config.h.
 //
 // Pipeline position: quantize_graph -> [parameter + activation calibration:
-// calibration_driver.h] -> [QuantAlignmentPass: a pass plugin of stage Alignment, later;
+// calibration_driver.h] -> [QuantAlignmentPass: the fusion_alignment pass plugin;
 // it re-points configs and marks them Passive] -> update_passive_configs (biases, Clip
 // min/max, Pad value) -> training passes -> update_passive_configs again.
 #include <string>
 
 #include "qtune/graph.h"
+#include "qtune/quant_graph.h"
 #include "quant/target_policy.h"
 
 namespace qtune {
-
-// Op annotation set on every quantized op: its data bits ("8" / "16").
-inline constexpr const char* kQuantBitsAnnotation = "quant_bits";
 
 struct QuantizeReport {
   std::size_t quantized_ops = 0;
@@ -28,21 +26,9 @@ struct QuantizeReport {
 // Replaces any previous quantization of `graph` (configs, input_quant, annotations).
 QuantizeReport quantize_graph(Graph& graph, const TargetPolicy& policy);
 
-// Whether `op` is quantized (quantize_graph annotated it), and its data bits (0 = float).
-int op_quant_bits(const Op& op);
-
-// "<op name>#<index>": the applied_at value of a config applied at a consumer input.
-std::string input_socket_id(const Op& op, std::size_t index);
-
-// The config op input `index` is quantized with as esp-ppq sees that socket (consumer side
-// if any, else the variable's), or null. Does not say whether it is applied there.
-const QuantSlot& input_config(const Op& op, std::size_t index);
-// Whether that config is applied at this input / at production of op output `index`.
-bool applied_at_input(const Op& op, std::size_t index);
-bool applied_at_output(const Op& op, std::size_t index);
-
-// Re-derives every PASSIVE parameter config from its masters (reference §1.5,
-// PassiveParameterQuantizePass): Conv/ConvTranspose/Gemm bias exponent = input exponent +
+// Re-derives every PASSIVE config from its masters: aligned configs (TensorQuantConfig::
+// master, set by the alignment pass) take their master's exponents; then (reference §1.5,
+// PassiveParameterQuantizePass) Conv/ConvTranspose/Gemm bias exponent = input exponent +
 // weight exponent (per channel on P4), Clip min/max and 3-input Pad value = input-0
 // exponent, GRU/LSTM bias / initial_c = -9. A config whose master is not active yet stays
 // PassiveInit. Returns how many configs became or stayed Passive.

@@ -20,11 +20,14 @@
 #include "qtune/calibration.h"
 #include "qtune/error.h"
 #include "quant/calibration_driver.h"
-#include "quant/quant_hook.h"
+#include "qtune/quant_graph.h"
 #include "quant/quant_params_json.h"
 #include "quant/quantizer.h"
 #include "quant/target_policy.h"
+#include "run/calibration_plugins.h"
 #include "run/iteration_log.h"
+#include "run/pass_context.h"
+#include "run/pass_pipeline.h"
 #include "run/resolved_setting.h"
 #include "run/setting.h"
 #include "run/setting_plugins.h"
@@ -35,52 +38,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// The calibration plugins an iteration uses, created on first use (through PluginHost,
-// static_cast after checking the pass is a calibration algorithm: no dynamic_cast across
-// plugin libraries), each with its options resolved by its schema (defaults).
-class CalibrationPlugins {
- public:
-  explicit CalibrationPlugins(const PluginHost& host) : host_(host) {}
-
-  std::unique_ptr<Observer> make_observer(const std::string& algorithm, const TensorQuantConfig& config) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = algorithms_.find(algorithm);
-    if (it == algorithms_.end()) it = algorithms_.emplace(algorithm, load(algorithm)).first;
-    return it->second.algorithm->make_observer(config, it->second.options);
-  }
-
- private:
-  struct Loaded {
-    std::unique_ptr<Plugin> owner;
-    const CalibrationAlgorithm* algorithm = nullptr;
-    OptionValues options;
-  };
-
-  Loaded load(const std::string& name) const {
-    const LoadedPlugin* plugin = host_.find("pass", name);
-    if (!plugin) {
-      std::vector<std::string> dirs;
-      for (const auto& d : host_.searched_directories()) dirs.push_back(d.string());
-      throw InputError(fmt::format("calibration observer '{}' needs calibration plugin '{}', not installed (searched: {})",
-                                   name, name, dirs.empty() ? "no plugin directories" : fmt::format("{}", fmt::join(dirs, ", "))));
-    }
-    Loaded out;
-    out.owner = host_.create("pass", name);
-    // Kind "pass" guarantees a Pass; an empty setting_key() marks a CalibrationAlgorithm.
-    const Pass& pass = static_cast<const Pass&>(*out.owner);
-    if (!pass.setting_key().empty())
-      throw InputError(fmt::format("pass plugin '{}' ({}) owns setting block '{}'; it is not a calibration algorithm",
-                                   name, plugin->path.string(), pass.setting_key()));
-    out.algorithm = static_cast<const CalibrationAlgorithm*>(&pass);
-    out.options = resolve_options(host_.option_schema(*plugin), {}, fmt::format("calibration plugin '{}'", name));
-    return out;
-  }
-
-  const PluginHost& host_;
-  std::mutex mutex_;
-  std::map<std::string, Loaded> algorithms_;
-};
 
 // The model handed to evaluate(): delegates to an ExecutorModel and reports progress
 // (batches run) at most once a second.
@@ -120,6 +77,15 @@ class ProgressModel final : public Model {
   mutable std::mutex mutex_;
   mutable Clock::time_point last_ = Clock::now();
 };
+
+TargetInfo target_info(const TargetPolicy& policy) {
+  TargetInfo info;
+  info.target = policy.target();
+  info.bits = policy.bits();
+  info.per_channel_weights = policy.family() == TargetFamily::P4;
+  info.rounding = policy.rounding();
+  return info;
+}
 
 std::vector<std::string> op_names(const Graph& graph) {
   std::vector<std::string> names;
@@ -185,34 +151,49 @@ IterationResult run_iteration(const IterationRequest& request) {
     log.info(fmt::format("contract '{}' ({}): model {}, target {}, int{}", host.name(), host.path().string(),
                          config.model.string(), config.target, config.num_of_bits));
     Graph graph = host.load_graph();
-    write(kSimplifiedOpsFile, "simplified_ops", simplified_ops_json(graph));
     const ResolvedSetting resolved = resolve_setting(setting, setting_plugins(plugins), config.target, op_names(graph));
     for (const std::string& w : resolved.warnings) log.warn(w);
     write(kSettingFile, "setting", setting_to_json(resolved));
-    // Only calibration plugins exist today; resolve_setting() already failed on an enabled
-    // block without a plugin. A block whose plugin is installed cannot run yet either.
-    for (const auto& [key, block] : resolved.blocks)
-      throw InputError(fmt::format("{}: pass block '{}' (plugin '{}') cannot run yet: qtune iterate runs calibration "
-                                   "passes only; disable the block",
-                                   resolved.source, key, block.plugin));
+    const PassPipeline pipeline(resolved, plugins);
     record.stage_seconds["import"] = seconds_since(t);
-    stage_line(fmt::format("import: {} ops after simplification; calib_algorithm {}", graph.op_count(),
-                           resolved.calib_algorithm),
+    stage_line(fmt::format("import: {} ops after simplification; calib_algorithm {}; {} pass plugin(s){}{}",
+                           graph.op_count(), resolved.calib_algorithm, pipeline.size(), pipeline.size() ? ": " : "",
+                           fmt::join(pipeline.describe(), ", ")),
                record.stage_seconds["import"]);
 
-    // Stage quantize.
-    t = Clock::now();
+    // Calibration batches: loaded once, shared by calibration and every pass.
+    const std::vector<Batch> batches = host.calibration_batches(static_cast<std::size_t>(config.calib_steps));
     TargetPolicy policy = TargetPolicy::from_target(config.target, config.num_of_bits);
     for (const auto& [op, bits] : resolved.dispatching_table) policy.dispatch(op, bits);
+    IterationPassContext context(graph, config, target_info(policy), batches, log);
+    auto run_passes = [&](PassStage stage) {
+      for (PassRecord& r : pipeline.run_stage(stage, context)) record.passes.push_back(std::move(r));
+    };
+
+    // Stage prequantize: float-graph rewrites (weight split, equalization), then the float
+    // reference every later pass and analyser compares against.
+    t = Clock::now();
+    run_passes(PassStage::PreQuantize);
+    context.snapshot_float_graph();
+    write(kSimplifiedOpsFile, "simplified_ops", simplified_ops_json(graph));
+    record.stage_seconds["prequantize"] = seconds_since(t);
+
+    // Stage quantize (+ Fusion-stage plugins, after the quantizer's own fusion).
+    t = Clock::now();
     const QuantizeReport q = quantize_graph(graph, policy);
+    run_passes(PassStage::Fusion);
+    for (const Op* op : graph.ops())
+      if (op_quant_bits(*op) == 16 && config.num_of_bits == 8) record.int16_ops.push_back(op->name);
     record.stage_seconds["quantize"] = seconds_since(t);
-    stage_line(fmt::format("quantize: {} ops quantized, {} configs, {} fused activations", q.quantized_ops, q.configs,
-                           q.fused_activations),
+    stage_line(fmt::format("quantize: {} ops quantized, {} configs, {} fused activations{}", q.quantized_ops, q.configs,
+                           q.fused_activations,
+                           record.int16_ops.empty() ? std::string()
+                                                    : fmt::format("; int16 (costs on-device speed): {}",
+                                                                  fmt::join(record.int16_ops, ", "))),
                record.stage_seconds["quantize"]);
 
     // Stage calibrate.
     t = Clock::now();
-    const std::vector<Batch> batches = host.calibration_batches(static_cast<std::size_t>(config.calib_steps));
     log.info(fmt::format("calibration: {} batches of {}", batches.size(), config.batch_size));
     CalibrationPlugins calibration(plugins);
     CalibrationOptions options;
@@ -231,13 +212,19 @@ IterationResult run_iteration(const IterationRequest& request) {
     stage_line(fmt::format("calibrate: {} parameter, {} activation ({} two-pass), {} passive configs", c.parameters,
                            c.activations, c.second_pass, c.passive),
                record.stage_seconds["calibrate"]);
+
+    // Stage passes: alignment, bias correction, training, finalize (reference §1.7 order).
+    t = Clock::now();
+    for (PassStage stage : {PassStage::Alignment, PassStage::BiasCorrection, PassStage::Training, PassStage::Finalize})
+      run_passes(stage);
+    record.stage_seconds["passes"] = seconds_since(t);
     write(kQuantParamsFile, "quant_params", quant_params_json(graph));
 
     // Stage evaluate.
     t = Clock::now();
     const bool fast = host.has_evaluate_fast() && !request.use_full_eval;
     record.evaluation = fast ? "evaluate_fast" : "evaluate";
-    const std::shared_ptr<OpHook> hook = make_quant_hook(graph);
+    const std::shared_ptr<OpHook> hook = make_quant_hook();
     const ExecutorModel quantized(graph, hook,
                                   fmt::format("{} int{} (iter_{})", config.target, config.num_of_bits, record.iteration_id));
     const ProgressModel model(quantized, log, record.evaluation);

@@ -1,10 +1,12 @@
 #pragma once
-// One iteration of the tuning loop, end to end (`qtune iterate`): import + simplify the
-// contract's model, quantize it with the target policy, calibrate with the setting's
-// calib_algorithm through the calibration plugins, evaluate (evaluate_fast unless asked
-// for the full evaluate), and write the iteration's artifacts atomically into its output
-// folder (iteration_artifacts.h lists them). Only calibration passes exist today: a
-// setting that enables any other pass block is an error naming the block.
+// One iteration of the tuning loop, end to end (`qtune iterate`), in esp-ppq's order
+// (reference §1.7): import + simplify the contract's model; resolve the setting against the
+// installed plugins; PreQuantize passes on the float graph (weight split, equalization);
+// quantize with the target policy (+ Fusion-stage passes); calibrate with calib_algorithm
+// through the calibration plugins; Alignment, BiasCorrection, Training and Finalize passes
+// (framework/run/pass_pipeline.h); evaluate (evaluate_fast unless asked for the full
+// evaluate); write the iteration's artifacts atomically into its output folder
+// (iteration_artifacts.h lists them).
 //
 // run_iteration never throws: a failure is returned (status "error", message, exit code)
 // after console.log and iteration_index.json were written with that message. Other

@@ -18,7 +18,7 @@ Value str(const std::string& s, rapidjson::Document::AllocatorType& a) { return 
 }  // namespace
 
 const std::vector<std::string>& iteration_stages() {
-  static const std::vector<std::string> stages = {"import", "quantize", "calibrate", "evaluate", "write"};
+  static const std::vector<std::string> stages = {"import", "prequantize", "quantize", "calibrate", "passes", "evaluate", "write"};
   return stages;
 }
 
@@ -79,6 +79,23 @@ std::string iteration_index_json(const IterationRecord& r) {
   for (const std::string& stage : iteration_stages())
     if (auto it = r.stage_seconds.find(stage); it != r.stage_seconds.end()) stages.AddMember(str(stage, a), Value(it->second), a);
   doc.AddMember("stage_seconds", stages, a);
+  Value passes(rapidjson::kArrayType);
+  for (const PassRecord& p : r.passes) {
+    Value pass(rapidjson::kObjectType);
+    pass.AddMember("setting_key", str(p.setting_key, a), a);
+    pass.AddMember("plugin", str(p.plugin, a), a);
+    pass.AddMember("stage", str(p.stage, a), a);
+    pass.AddMember("seconds", Value(p.seconds), a);
+    pass.AddMember("modified", Value(p.modified), a);
+    Value notes(rapidjson::kArrayType);
+    for (const std::string& n : p.notes) notes.PushBack(str(n, a), a);
+    pass.AddMember("notes", notes, a);
+    passes.PushBack(pass, a);
+  }
+  doc.AddMember("passes", passes, a);
+  Value int16(rapidjson::kArrayType);
+  for (const std::string& op : r.int16_ops) int16.PushBack(str(op, a), a);
+  doc.AddMember("int16_ops", int16, a);
   Value warnings(rapidjson::kArrayType);
   for (const std::string& w : r.warnings) warnings.PushBack(str(w, a), a);
   doc.AddMember("warnings", warnings, a);

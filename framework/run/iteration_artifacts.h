@@ -29,6 +29,16 @@ inline constexpr const char* kConsoleLogFile = "console.log";
 // Stage names of stage_seconds, in order.
 const std::vector<std::string>& iteration_stages();
 
+// What one pass plugin did (framework/run/pass_pipeline.h fills it).
+struct PassRecord {
+  std::string setting_key;
+  std::string plugin;
+  std::string stage;
+  double seconds = 0;
+  bool modified = false;
+  std::vector<std::string> notes;
+};
+
 struct IterationRecord {
   std::int64_t iteration_id = 0;
   std::string rationale;
@@ -44,6 +54,10 @@ struct IterationRecord {
   std::string started_at;    // ISO-8601 UTC
   std::string finished_at;
   std::map<std::string, double> stage_seconds;   // stages that ran
+  std::vector<PassRecord> passes;                // pass plugins, in run order
+  // Ops promoted to int16 by the dispatching table: each costs on-device speed (the
+  // report's "affects inference speed" column).
+  std::vector<std::string> int16_ops;
   std::vector<std::string> warnings;
   std::string evaluation;    // "evaluate_fast" | "evaluate" | "" (not reached)
   std::string status = "ok"; // "ok" | "error"

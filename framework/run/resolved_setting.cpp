@@ -249,7 +249,13 @@ ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& pl
           key));
 
     if (!enabled) {
-      if (owner == plugins.blocks.end()) continue;
+      if (owner == plugins.blocks.end()) {
+        if (is_fusion)
+          out.warnings.push_back(
+              "fusion_alignment: no installed pass plugin owns the block, so Add/Concat/pool/Resize inputs are not "
+              "aligned as ESP-DL aligns them; metrics may differ from the device (install the fusion_alignment plugin)");
+        continue;
+      }
       // Alignment runs in every iteration (esp-ppq's fusion_setting); an empty block
       // keeps the pass's defaults.
       if (is_fusion) out.blocks[key] = resolve_block(key, raw, owner->second, source);

@@ -1,6 +1,7 @@
 #include "qtune/graph.h"
 
 #include <algorithm>
+#include <functional>
 #include <queue>
 #include <unordered_set>
 
@@ -43,14 +44,17 @@ void Graph::copy_from(const Graph& other) {
   std::unordered_map<const Op*, Op*> omap;
   // Quant slots shared between variables stay shared in the copy (same exponent group).
   std::unordered_map<const TensorQuantConfig*, QuantSlot> qmap;
-  auto copy_slot = [&](const QuantSlot& s) -> QuantSlot {
+  // Alignment masters are re-pointed to the copy's configs too.
+  std::function<QuantSlot(const TensorQuantConfig*)> copy_config = [&](const TensorQuantConfig* s) -> QuantSlot {
     if (!s) return nullptr;
-    auto it = qmap.find(s.get());
+    auto it = qmap.find(s);
     if (it != qmap.end()) return it->second;
     auto c = std::make_shared<TensorQuantConfig>(*s);
-    qmap.emplace(s.get(), c);
+    qmap.emplace(s, c);
+    if (s->master) c->master = copy_config(s->master.get());
     return c;
   };
+  auto copy_slot = [&](const QuantSlot& s) { return copy_config(s.get()); };
   for (const auto& v : other.variables_) {
     auto nv = std::make_unique<Variable>();
     nv->name = v->name;

@@ -24,8 +24,12 @@ class BOOST_SYMBOL_VISIBLE AnalysisContext {
   virtual const ContractConfig& config() const = 0;
   // The batches to analyse (reference: analyse_steps + 1 when more are available).
   virtual const std::vector<Batch>& analysis_batches() = 0;
+  // The float reference (original float parameters, before any training pass changed
+  // graph()'s): esp-ppq's "dequantize" runs on these values.
+  virtual const Graph& float_graph() const = 0;
+  // An executor over `graph` (which must outlive it). Quantized runs use
+  // make_quant_hook() from qtune/quant_graph.h, filtered to the ops to quantize.
   virtual std::unique_ptr<Executor> make_executor(const Graph& graph) const = 0;
-  virtual std::unique_ptr<OpHook> make_quant_hook(const Graph& graph) const = 0;
   // The iteration's folder: analysers write their artifacts here and may read the
   // artifacts of analysers that ran before them (see Analyser::depends_on).
   virtual ArtifactStore& artifacts() = 0;

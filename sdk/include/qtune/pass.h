@@ -13,11 +13,15 @@
 #include "qtune/log.h"
 #include "qtune/options.h"
 #include "qtune/plugin.h"
+#include "qtune/quant_config.h"
 
 namespace qtune {
 
 // Where a pass runs in one iteration (esp-ppq's order, reference §1.7). Passes of one
-// stage run in the order of Pass::order_in_stage().
+// stage run in the order of Pass::order_in_stage(). The framework itself quantizes the
+// graph (Fusion) and drives calibration (Calibration: the CalibrationAlgorithm plugins),
+// and re-derives passive configs (bias = input + weight exponent) after every pass of the
+// Alignment, BiasCorrection and Training stages.
 enum class PassStage : int {
   PreQuantize = 100,     // float-graph rewrites: weight split, equalization
   Fusion = 200,          // exponent sharing (activation fusion, passive ops)
@@ -29,21 +33,40 @@ enum class PassStage : int {
 };
 const char* pass_stage_name(PassStage stage);
 
-// What a pass sees. Implemented by the framework.
+// The ESP-DL target as a pass needs it (framework/quant/target_policy.h is the full policy).
+struct TargetInfo {
+  std::string target;                  // "esp32p4", "esp32s3", "c", ...
+  int bits = 8;                        // global data bits (QUANT_CONFIG num_of_bits)
+  bool per_channel_weights = false;    // PIE V2 targets (esp32p4): per-output-channel weights
+  bool power_of_2 = true;              // every ESP-DL target: scale = 2^exponent
+  Rounding rounding = Rounding::HalfEven;
+};
+
+// What a pass sees. Implemented by the framework (framework/run/pass_context.h).
+//
+// graph() is the graph the iteration quantizes. PreQuantize passes see it float (no
+// configs yet) and may change its structure; later passes see it quantized and change
+// configs (qtune/quant_graph.h) and parameter values, not its structure.
 class BOOST_SYMBOL_VISIBLE PassContext {
  public:
   virtual ~PassContext();
   virtual Graph& graph() = 0;
-  // The unmodified float graph as imported and simplified (reference for losses).
+  // The float reference: the graph after the PreQuantize passes, before quantization, with
+  // its original float parameters (training passes change graph()'s, never these). During
+  // PreQuantize it is the graph as the previous pass left it.
   virtual const Graph& float_graph() const = 0;
   virtual const ContractConfig& config() const = 0;
+  virtual const TargetInfo& target() const = 0;
   // The calibration batches (calib_steps of them), loaded once and shared by all passes.
   virtual const std::vector<Batch>& calibration_batches() = 0;
-  // An executor over `graph`; rebuild after changing the graph's structure.
+  // An executor over `graph` (which must outlive it); rebuild after a structural change.
+  // Run it with make_quant_hook() (qtune/quant_graph.h) to execute the quantized graph.
   virtual std::unique_ptr<Executor> make_executor(const Graph& graph) const = 0;
-  // Hook that fake-quantizes every active TensorQuantConfig of `graph` (next milestone).
-  virtual std::unique_ptr<OpHook> make_quant_hook(const Graph& graph) const = 0;
+  // Messages; log().warn() lines are recorded in iteration_index.json.
   virtual Log& log() = 0;
+  // True once the user asked to stop (Ctrl-C): a long pass returns early, leaving the graph
+  // valid; the iteration is then recorded as interrupted.
+  virtual bool stop_requested() const { return false; }
 };
 
 struct PassResult {

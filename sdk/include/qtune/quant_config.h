@@ -20,9 +20,13 @@
 //     "<op name>#<index>"     at input <index> of that op (consumer-side config, parameter).
 //   Any other slot holding the config is OVERLAPPED in esp-ppq terms: it reads the
 //   exponent but does not quantize again (framework/quant/quant_hook.h applies this rule).
-// * A PASSIVE config (bias, Clip min/max, Pad value, later alignment) is its own object
+// * A PASSIVE config (bias, Clip min/max, Pad value, an aligned input) is its own object
 //   whose exponent is derived from its master(s); it is PassiveInit until the master is
 //   calibrated. framework/quant/quantizer.h: update_passive_configs() re-derives them.
+// * Alignment (esp-ppq `slave.master_by = master`, QuantAlignmentPass) sets `master`: the
+//   config then takes the master's exponents (following chains of masters) every time
+//   passive configs are re-derived, and stays applied at its own applied_at — at an
+//   aligned consumer input that is a requantization from the producer's exponent.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,6 +56,8 @@ struct TensorQuantConfig {
   std::string algorithm;                 // what produced the exponent: "kl", "minmax", "tqt", ...
   std::string observer;                  // calibration observer requested for this tensor
   std::string applied_at;                // where it is applied once (see the top of this file)
+  // Alignment master: this config's exponents are the master's (state Passive). Null otherwise.
+  std::shared_ptr<const TensorQuantConfig> master;
 
   bool per_channel() const { return channel_axis >= 0; }
   bool is_active() const { return state == QuantState::Calibrated || state == QuantState::Passive; }

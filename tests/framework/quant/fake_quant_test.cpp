@@ -1,5 +1,5 @@
 // Fake quantization against hand-worked values (reference §6.2, §1.2, Errata 1).
-#include "quant/fake_quant.h"
+#include "qtune/fake_quant.h"
 
 #include <gtest/gtest.h>
 

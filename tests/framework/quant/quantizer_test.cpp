@@ -6,8 +6,8 @@
 
 #include "exec/graph_executor.h"
 #include "quant/calibration_driver.h"
-#include "quant/fake_quant.h"
-#include "quant/quant_hook.h"
+#include "qtune/fake_quant.h"
+#include "qtune/quant_graph.h"
 #include "quant/quant_params_json.h"
 
 namespace qtune {
@@ -136,7 +136,7 @@ TEST(CalibrationDriver, ProtocolPassiveConfigsAndHook) {
   EXPECT_EQ(b.exponents[0], g.variable("x").quant->exponents[0] + g.variable("w").quant->exponents[0]);
 
   // Quantized run: the Relu output is on its grid, the Conv output is not quantized alone.
-  auto hook = make_quant_hook(g);
+  auto hook = make_quant_hook();
   auto ex = make_executor(g);
   RunRequest req;
   req.keep_all = true;

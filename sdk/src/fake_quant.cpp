@@ -1,4 +1,4 @@
-#include "quant/fake_quant.h"
+#include "qtune/fake_quant.h"
 
 #include <algorithm>
 #include <cmath>
