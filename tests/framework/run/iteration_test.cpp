@@ -86,8 +86,13 @@ TEST_F(IterateCnn, BaselineWritesEveryArtifact) {
   EXPECT_STREQ(index["evaluation"].GetString(), "evaluate_fast");
   EXPECT_STREQ(index["target_chip"].GetString(), "esp32p4");
   EXPECT_EQ(index["primary_value"].GetDouble(), metrics["top1"].GetDouble());
-  for (const char* stage : {"import", "quantize", "calibrate", "evaluate", "write"})
+  for (const char* stage : {"import", "prequantize", "quantize", "calibrate", "passes", "evaluate", "write"})
     EXPECT_TRUE(index["stage_seconds"].HasMember(stage)) << stage;
+  // The baseline runs one pass plugin: alignment, which esp-ppq runs in every iteration.
+  ASSERT_EQ(index["passes"].Size(), 1u);
+  EXPECT_STREQ(index["passes"][0]["setting_key"].GetString(), "fusion_alignment");
+  EXPECT_STREQ(index["passes"][0]["stage"].GetString(), "alignment");
+  EXPECT_EQ(index["int16_ops"].Size(), 0u);
   EXPECT_EQ(std::string(index["started_at"].GetString()).back(), 'Z');
 
   const auto setting = read_json(dir / kSettingFile);
@@ -149,6 +154,9 @@ TEST_F(IterateCnn, DispatchingTablePromotesOneConvToInt16) {
   for (const auto& w : index["warnings"].GetArray())
     warned = warned || std::string(w.GetString()).find("/no_such/Conv") != std::string::npos;
   EXPECT_TRUE(warned) << read_file(dir / kIterationIndexFile);
+  // The promoted op is recorded as costing on-device speed.
+  ASSERT_EQ(index["int16_ops"].Size(), 1u);
+  EXPECT_STREQ(index["int16_ops"][0].GetString(), "/conv1/Conv");
 }
 
 // --target overrides QUANT_CONFIG's chip: esp32s3 quantizes Conv weights per tensor (one
@@ -178,20 +186,20 @@ TEST_F(IterateCnn, ErrorsAreRecordedAndLeaveOtherIterationsIntact) {
   fs::create_directories(earlier);
   write_file_atomic(earlier / "metrics.json", "{\"top1\": 1}\n");
 
-  // A block whose pass plugin is not installed: bad input, named in the record.
-  const fs::path setting = root / "tqt_setting.json";
-  write_file_atomic(setting, "{\"iteration_id\": 1, \"tqt_optimization\": {\"enabled\": true}}\n");
+  // A pass option the plugin does not accept: bad input, named in the record.
+  const fs::path setting = root / "bad_option_setting.json";
+  write_file_atomic(setting, "{\"iteration_id\": 1, \"fusion_alignment\": {\"align_concat_to\": \"Align to Small\"}}\n");
   const fs::path dir = root / "iter_1";
   auto r = run_qtune("iterate --contract " + quoted(kCnnContract.string()) + " --setting " + quoted(setting.string()) +
                      " --output-dir " + quoted(dir.string()));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("tqt_optimization"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fusion_alignment.align_concat_to"), std::string::npos) << r.err;
   ASSERT_TRUE(fs::exists(dir / kConsoleLogFile));
   EXPECT_NE(read_file(dir / kConsoleLogFile).find("error: "), std::string::npos);
   auto index = read_json(dir / kIterationIndexFile);
   EXPECT_STREQ(index["status"].GetString(), "error");
   EXPECT_EQ(index["iteration_id"].GetInt64(), 1);
-  EXPECT_NE(std::string(index["error"].GetString()).find("tqt_optimization"), std::string::npos);
+  EXPECT_NE(std::string(index["error"].GetString()).find("fusion_alignment.align_concat_to"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / kMetricsFile));
 
   // A malformed setting.json: bad input naming the file.
