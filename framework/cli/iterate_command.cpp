@@ -23,11 +23,12 @@ int iterate_command(const Args& args) {
       ("setting", po::value(&setting_arg), "the iteration's setting.json")
       ("output-dir", po::value(&output_arg)->required(), "the iteration's folder, e.g. outputs/iter_3 (created)")
       ("use-full-eval", po::bool_switch(), "run the full evaluate() even when evaluate_fast() exists")
+      ("no-analyse", po::bool_switch(), "skip the error analysers (layerwise, graphwise, statistical and their artifacts)")
       ("target", po::value<std::string>(), "quantize for this chip instead of QUANT_CONFIG's target (esp32p4, esp32s3, c, ...)")
       ("plugin-dir", po::value(&plugin_dirs)->composing(), "also scan this folder for plugins (repeatable)");
   po::variables_map vm;
   if (!parse_options("iterate",
-                     "--contract X.so (--baseline | --setting S.json) --output-dir outputs/iter_N [--use-full-eval] "
+                     "--contract X.so (--baseline | --setting S.json) --output-dir outputs/iter_N [--use-full-eval] [--no-analyse] "
                      "[--target CHIP] [--contract-config cfg.json] [--plugin-dir D ...]",
                      options, args, vm))
     return kExitOk;
@@ -42,6 +43,7 @@ int iterate_command(const Args& args) {
   if (!baseline) request.setting = std::filesystem::absolute(setting_arg);
   request.output_dir = std::filesystem::absolute(output_arg);
   request.use_full_eval = vm["use-full-eval"].as<bool>();
+  request.analyse = !vm["no-analyse"].as<bool>();
   if (vm.count("target")) request.target = vm["target"].as<std::string>();
   for (const auto& dir : plugin_dirs) request.plugin_dirs.push_back(existing_directory(dir, "--plugin-dir"));
 

@@ -1,4 +1,4 @@
-// qtune: dispatches to one verb per file (plugins, check-contract, infer, iterate).
+// qtune: dispatches to one verb per file (plugins, check-contract, infer, iterate, export, inspect).
 #include <iostream>
 #include <string>
 

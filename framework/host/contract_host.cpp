@@ -87,7 +87,7 @@ ContractHost::ContractHost(const std::filesystem::path& library, std::optional<s
 
 ContractHost::~ContractHost() = default;
 
-std::vector<Batch> ContractHost::calibration_batches(std::size_t count) {
+std::vector<Batch> ContractHost::calibration_batches(std::size_t count, bool one_epoch) {
   std::vector<Batch> batches;
   if (count == 0) return batches;
   std::unique_ptr<BatchLoader> loader =
@@ -103,6 +103,7 @@ std::vector<Batch> ContractHost::calibration_batches(std::size_t count) {
       if (in_epoch == 0)
         throw Error(fmt::format("contract '{}': calibration_data() loader is empty (next() gave no batch after reset())",
                                 name_));
+      if (one_epoch) break;
       guarded(name_, "calibration_data().reset", [&] { loader->reset(); });
       in_epoch = 0;
       continue;

@@ -30,7 +30,9 @@ class ContractHost {
   // Pulls up to `count` batches from the calibration loader (reset first; wraps over
   // epochs like the reference when the loader is shorter). Each batch is checked: one
   // float32 tensor per graph input, rank and trailing dims matching input_shape.
-  std::vector<Batch> calibration_batches(std::size_t count);
+  // With one_epoch, stops at the end of the first epoch instead of wrapping (the analysers
+  // read at most one epoch, like esp-ppq's `for batch in loader: ... break`).
+  std::vector<Batch> calibration_batches(std::size_t count, bool one_epoch = false);
   // Import + simplify the contract's model with its input shapes. The batch dim stays as
   // the model declares it, so a dynamic batch stays dynamic (any batch size runs).
   Graph load_graph() const;

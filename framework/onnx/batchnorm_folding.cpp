@@ -1,6 +1,9 @@
 // y = gamma * (x - mean) / sqrt(var + eps) + beta with x = Conv(W, b) folds to
 // Conv(W', b'):  k = gamma / sqrt(var + eps),  W'[c] = W[c] * k[c],  b' = (b - mean) * k + beta
-// (b = 0 when the Conv had no bias; it then gets one). Gemm computes alpha * A * B' + beta_g * C
+// (b = 0 when the Conv had no bias; it then gets one). ConvTranspose's weight is
+// [Cin, Cout/group, k...]: row i belongs to group i / (Cin/group), so W[i][j] feeds output
+// channel (i / (Cin/group)) * (Cout/group) + j and is scaled by that channel's k (esp-ppq's
+// FUSE_BN does the same for ConvTranspose). Gemm computes alpha * A * B' + beta_g * C
 // with B' = transB ? B^T : B; its output channel is the column of B', so k scales column n of
 // B' and C' = k * C + (beta - k * mean) / beta_g. Computed in double, stored as float.
 // The BN's output keeps its name: the Conv/Gemm writes it and its own output disappears.
@@ -74,6 +77,30 @@ bool fold_into_conv(Graph& graph, Op& conv, const Affine& a) {
   return true;
 }
 
+bool fold_into_conv_transpose(Graph& graph, Op& convt, const Affine& a) {
+  if (!is_constant(convt, 1) || (convt.has_input(2) && !is_constant(convt, 2))) return false;
+  const Tensor& w = convt.constant_input(1);
+  const std::int64_t group = convt.attributes.get_int("group", 1);
+  if (w.rank() < 2 || group < 1 || w.dim(0) % group != 0) return false;
+  const std::int64_t cin_per_group = w.dim(0) / group, cout_per_group = w.dim(1), cout = group * cout_per_group;
+  if (static_cast<std::size_t>(cout) != a.k.size() || (convt.has_input(2) && convt.constant_input(2).numel() != cout))
+    return false;
+  Tensor& w2 = *writable_parameter(graph, convt, 1).value;
+  const std::int64_t kernel = w2.numel() / (w2.dim(0) * cout_per_group);
+  float* wd = w2.data<float>();
+  for (std::int64_t i = 0; i < w2.dim(0); ++i)
+    for (std::int64_t j = 0; j < cout_per_group; ++j) {
+      const double k = a.k[static_cast<std::size_t>((i / cin_per_group) * cout_per_group + j)];
+      float* row = wd + (i * cout_per_group + j) * kernel;
+      for (std::int64_t e = 0; e < kernel; ++e) row[e] = static_cast<float>(row[e] * k);
+    }
+  if (!convt.has_input(2))
+    graph.set_input(convt, 2, &graph.add_parameter(graph.unique_name(convt.name + "_bias"), Tensor(DType::Float32, {cout})));
+  float* bd = writable_parameter(graph, convt, 2).value->data<float>();
+  for (std::size_t c = 0; c < a.k.size(); ++c) bd[c] = static_cast<float>(bd[c] * a.k[c] + a.shift[c]);
+  return true;
+}
+
 bool fold_into_gemm(Graph& graph, Op& gemm, const Affine& a) {
   if (!is_constant(gemm, 1) || (gemm.has_input(2) && !is_constant(gemm, 2))) return false;
   const Tensor& bw = gemm.constant_input(1);
@@ -122,12 +149,15 @@ std::size_t fold_batchnorms(Graph& graph, std::vector<std::string>& notes) {
     if (bn->attributes.get_int("training_mode", 0) != 0 || bn->outputs.size() != 1) continue;
     Variable& x = bn->input(0);
     Op* producer = x.producer;
-    if (!producer || (producer->type != "Conv" && producer->type != "Gemm") || !producer->domain.empty()) continue;
+    if (!producer || !producer->domain.empty() ||
+        (producer->type != "Conv" && producer->type != "ConvTranspose" && producer->type != "Gemm"))
+      continue;
     if (x.consumers.size() != 1 || graph.is_graph_output(x)) continue;
     auto affine = bn_affine(*bn);
     if (!affine) continue;
-    const bool done = producer->type == "Conv" ? fold_into_conv(graph, *producer, *affine)
-                                               : fold_into_gemm(graph, *producer, *affine);
+    const bool done = producer->type == "Conv"            ? fold_into_conv(graph, *producer, *affine)
+                      : producer->type == "ConvTranspose" ? fold_into_conv_transpose(graph, *producer, *affine)
+                                                          : fold_into_gemm(graph, *producer, *affine);
     if (!done) {
       notes.push_back(fmt::format("kept BatchNormalization '{}': {} '{}' has no foldable constant weights", bn->name,
                                   producer->type, producer->name));

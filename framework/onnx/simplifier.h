@@ -1,7 +1,8 @@
 #pragma once
-// Graph simplification before quantization: constant folding, BatchNormalization
-// folded into the preceding Conv/Gemm, Identity/Dropout removal, Flatten/Reshape with
-// constant shapes. The float function of the graph is unchanged.
+// Graph simplification before quantization: constant folding, constant bias Adds fused
+// into and BatchNormalization folded into the preceding Conv/ConvTranspose/Gemm,
+// Identity/Dropout removal, Flatten/Reshape with constant shapes. The float function of
+// the graph is unchanged.
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@ namespace qtune {
 
 struct SimplifyReport {
   std::size_t folded_constants = 0;
+  std::size_t fused_bias_adds = 0;
   std::size_t folded_batchnorms = 0;
   std::size_t removed_ops = 0;
   std::vector<std::string> notes;

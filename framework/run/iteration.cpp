@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <regex>
 
@@ -12,7 +13,9 @@
 #include <fmt/ranges.h>
 
 #include "artifacts/atomic_file.h"
+#include "artifacts/directory_artifact_store.h"
 #include "exec/executor_model.h"
+#include "export/iteration_export.h"
 #include "host/contract_config_parser.h"
 #include "host/contract_host.h"
 #include "host/plugin_host.h"
@@ -24,6 +27,8 @@
 #include "quant/quant_params_json.h"
 #include "quant/quantizer.h"
 #include "quant/target_policy.h"
+#include "run/analysis_context.h"
+#include "run/analysis_stage.h"
 #include "run/calibration_plugins.h"
 #include "run/iteration_log.h"
 #include "run/pass_context.h"
@@ -148,6 +153,8 @@ IterationResult run_iteration(const IterationRequest& request) {
       config.target = wanted;
     }
     record.fill_from(config);
+    record.contract = host.path().string();
+    if (request.contract_config) record.contract_config = std::filesystem::absolute(*request.contract_config).string();
     log.info(fmt::format("contract '{}' ({}): model {}, target {}, int{}", host.name(), host.path().string(),
                          config.model.string(), config.target, config.num_of_bits));
     Graph graph = host.load_graph();
@@ -236,6 +243,33 @@ IterationResult run_iteration(const IterationRequest& request) {
     for (const auto& [key, value] : result.metrics)
       log.info(fmt::format("  {} = {}{}", key, value, key == config.primary_metric ? "   (primary)" : ""));
     write(kMetricsFile, "metrics", metrics_json(result.metrics, config));
+
+    // Stage export: the deployable model.espdl (+ .info, .json) of this iteration; test
+    // values from calibration sample 0 so a person can check the chip against qtune.
+    t = Clock::now();
+    for (const auto& [key, file] : export_iteration_model(graph, policy, config, dir, log, batches.front()))
+      record.paths[key] = file;
+    record.stage_seconds["export"] = seconds_since(t);
+    stage_line("export: model.espdl, model.info, model.json", record.stage_seconds["export"]);
+
+    // Stage analyse: the error analysers on the first analyse_steps + 1 batches of one
+    // epoch of the calibration loader (reference §4), artifacts into this folder.
+    if (request.analyse) {
+      t = Clock::now();
+      const std::size_t wanted = analysis_batch_count(config.analyse_steps, std::numeric_limits<std::size_t>::max());
+      DirectoryArtifactStore store(dir);
+      IterationAnalysisContext analysis(graph, context.float_graph(), config,
+                                        host.calibration_batches(wanted, /*one_epoch=*/true), store, log);
+      log.info(fmt::format("analyse: {} batches of {}", analysis.analysis_batches().size(), config.batch_size));
+      const AnalysisSummary s = run_analysers(plugins, analysis);
+      for (const std::string& file : s.files) record.paths[std::filesystem::path(file).stem().string()] = file;
+      record.top_5_error_layers = s.top_error_layers;
+      record.non_computing_hot_ops_count = s.non_computing_hot_ops_count;
+      record.graphwise_jumps_count = s.graphwise_jumps_count;
+      record.stage_seconds["analyse"] = seconds_since(t);
+      stage_line(fmt::format("analyse: {} analyser(s), {} artifact(s)", s.runs.size(), s.files.size()),
+                 record.stage_seconds["analyse"]);
+    }
   } catch (const std::exception& e) {
     record.status = "error";
     record.error = e.what();

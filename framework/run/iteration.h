@@ -5,8 +5,8 @@
 // quantize with the target policy (+ Fusion-stage passes); calibrate with calib_algorithm
 // through the calibration plugins; Alignment, BiasCorrection, Training and Finalize passes
 // (framework/run/pass_pipeline.h); evaluate (evaluate_fast unless asked for the full
-// evaluate); write the iteration's artifacts atomically into its output folder
-// (iteration_artifacts.h lists them).
+// evaluate); analyse (the analyser plugins, run/analysis_stage.h); write the iteration's
+// artifacts atomically into its output folder (iteration_artifacts.h lists them).
 //
 // run_iteration never throws: a failure is returned (status "error", message, exit code)
 // after console.log and iteration_index.json were written with that message. Other
@@ -31,6 +31,7 @@ struct IterationRequest {
   bool use_full_eval = false;
   std::optional<std::string> target;              // overrides QUANT_CONFIG's target (--target)
   std::vector<std::filesystem::path> plugin_dirs;  // scanned after the default path
+  bool analyse = true;                             // run the analysers (--no-analyse: false)
   bool echo = true;                                // print the log to stdout as well
 };
 

@@ -18,7 +18,7 @@ Value str(const std::string& s, rapidjson::Document::AllocatorType& a) { return 
 }  // namespace
 
 const std::vector<std::string>& iteration_stages() {
-  static const std::vector<std::string> stages = {"import", "prequantize", "quantize", "calibrate", "passes", "evaluate", "write"};
+  static const std::vector<std::string> stages = {"import", "prequantize", "quantize", "calibrate", "passes", "evaluate", "export", "analyse", "write"};
   return stages;
 }
 
@@ -63,6 +63,8 @@ std::string iteration_index_json(const IterationRecord& r) {
   auto opt_double = [&](const std::optional<double>& v) { return v ? Value(*v) : Value(rapidjson::kNullType); };
   doc.AddMember("iteration_id", Value(static_cast<int64_t>(r.iteration_id)), a);
   doc.AddMember("rationale", str(r.rationale, a), a);
+  doc.AddMember("contract", str(r.contract, a), a);
+  doc.AddMember("contract_config", r.contract_config.empty() ? Value(rapidjson::kNullType) : str(r.contract_config, a), a);
   doc.AddMember("model_path", str(r.model_path, a), a);
   doc.AddMember("model_name", str(r.model_name, a), a);
   doc.AddMember("target_chip", str(r.target_chip, a), a);
@@ -73,6 +75,16 @@ std::string iteration_index_json(const IterationRecord& r) {
   doc.AddMember("deploy_runtime_priority", str(r.deploy_runtime_priority, a), a);
   doc.AddMember("non_computing_top_k",
                 r.non_computing_top_k ? Value(static_cast<int64_t>(*r.non_computing_top_k)) : Value(rapidjson::kNullType), a);
+  doc.AddMember("non_computing_hot_ops_count", Value(static_cast<int64_t>(r.non_computing_hot_ops_count)), a);
+  doc.AddMember("graphwise_jumps_count", Value(static_cast<int64_t>(r.graphwise_jumps_count)), a);
+  Value top5(rapidjson::kArrayType);
+  for (const auto& [op, snr] : r.top_5_error_layers) {
+    Value entry(rapidjson::kObjectType);
+    entry.AddMember("op", str(op, a), a);
+    entry.AddMember("snr", Value(snr), a);
+    top5.PushBack(entry, a);
+  }
+  doc.AddMember("top_5_error_layers", top5, a);
   doc.AddMember("started_at", str(r.started_at, a), a);
   doc.AddMember("finished_at", str(r.finished_at, a), a);
   Value stages(rapidjson::kObjectType);

@@ -7,11 +7,13 @@
 //   quant_params.json     every quantized variable's config
 //   iteration_index.json  the IterationRecord below
 //   console.log           everything the iteration printed
+//   + the analysers' artifacts (run/analysis_stage.h, docs/artifacts.md)
 // Every file is written with write_file_atomic.
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qtune/contract.h"
@@ -42,6 +44,8 @@ struct PassRecord {
 struct IterationRecord {
   std::int64_t iteration_id = 0;
   std::string rationale;
+  std::string contract;          // the contract library, absolute (qtune export re-runs it)
+  std::string contract_config;   // --contract-config given, absolute; "" = none
   std::string model_path;
   std::string model_name;
   std::string target_chip;
@@ -59,6 +63,10 @@ struct IterationRecord {
   // report's "affects inference speed" column).
   std::vector<std::string> int16_ops;
   std::vector<std::string> warnings;
+  // From the analysers (zero / empty when they did not run): the strategy reads these.
+  std::vector<std::pair<std::string, double>> top_5_error_layers;   // layerwise_error.json's first 5
+  std::int64_t non_computing_hot_ops_count = 0;
+  std::int64_t graphwise_jumps_count = 0;
   std::string evaluation;    // "evaluate_fast" | "evaluate" | "" (not reached)
   std::string status = "ok"; // "ok" | "error"
   std::string error;

@@ -22,6 +22,7 @@ class IterationPassContext final : public PassContext {
   const std::vector<Batch>& calibration_batches() override { return batches_; }
   std::unique_ptr<Executor> make_executor(const Graph& graph) const override;
   Log& log() override { return log_; }
+  std::unique_ptr<BlockTrainer> make_block_trainer(const BlockTrainingSpec& spec) override;
 
   // Freezes the float reference: call after the PreQuantize passes, before quantization.
   void snapshot_float_graph() { float_ = std::make_unique<Graph>(graph_); }

@@ -17,6 +17,7 @@ Model::~Model() = default;
 ArtifactStore::~ArtifactStore() = default;
 PassContext::~PassContext() = default;
 Pass::~Pass() = default;
+BlockTrainer::~BlockTrainer() = default;
 AnalysisContext::~AnalysisContext() = default;
 Analyser::~Analyser() = default;
 StrategyContext::~StrategyContext() = default;

@@ -14,6 +14,7 @@
 #include "qtune/options.h"
 #include "qtune/plugin.h"
 #include "qtune/quant_config.h"
+#include "qtune/training.h"
 
 namespace qtune {
 
@@ -67,6 +68,10 @@ class BOOST_SYMBOL_VISIBLE PassContext {
   // True once the user asked to stop (Ctrl-C): a long pass returns early, leaving the graph
   // valid; the iteration is then recorded as interrupted.
   virtual bool stop_requested() const { return false; }
+  // A trainer for one block of graph() (qtune/training.h): collects the block's data over
+  // calibration_batches() now. Throws qtune::Error naming the op when the block holds an op
+  // the framework cannot differentiate (the pass may skip that block).
+  virtual std::unique_ptr<BlockTrainer> make_block_trainer(const BlockTrainingSpec& spec) = 0;
 };
 
 struct PassResult {

@@ -21,3 +21,4 @@
 #include "qtune/quant_graph.h"
 #include "qtune/strategy.h"
 #include "qtune/tensor.h"
+#include "qtune/training.h"

@@ -64,6 +64,9 @@ TEST_F(ContractHostTest, CalibrationWrapsEpochsAndAcceptsPartialLastBatch) {
   EXPECT_FALSE(std::equal(batches[1][0].values<float>().begin(), batches[1][0].values<float>().end(),
                           batches[0][0].values<float>().begin()));
   EXPECT_TRUE(host.calibration_batches(0).empty());
+  // one_epoch (the analysers' batches): stops at the end of the first epoch.
+  EXPECT_EQ(host.calibration_batches(9, /*one_epoch=*/true).size(), 3u);
+  EXPECT_EQ(host.calibration_batches(2, /*one_epoch=*/true).size(), 2u);
 }
 
 TEST_F(ContractHostTest, GoodContractEvaluatesTheFloatModel) {

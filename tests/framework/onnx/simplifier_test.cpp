@@ -1,4 +1,4 @@
-// Simplifier: BN folding (checked against naive Conv/Gemm + BN loops written here),
+// Simplifier: BN folding (checked against naive Conv/ConvTranspose/Gemm + BN loops written here),
 // Identity/Dropout removal, constant folding of shape chains, simplified_ops.json.
 #include "onnx/simplifier.h"
 
@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include "framework/onnx/onnx_model_builder.h"
+#include "exec/graph_executor.h"
 #include "onnx/onnx_import.h"
 
 namespace qtune {
@@ -115,6 +116,150 @@ void check_conv_bn_fold(bool with_bias) {
 
 TEST(Simplifier, FoldsBatchNormIntoConvWithBias) { check_conv_bn_fold(true); }
 TEST(Simplifier, FoldsBatchNormIntoConvWithoutBias) { check_conv_bn_fold(false); }
+
+// Naive ConvTranspose, batch 1, no padding: w [Cin, Cout/group, k, k], output (h-1)*s+k.
+std::vector<float> naive_conv_transpose(const std::vector<float>& x, int cin, int h, int w, const std::vector<float>& wt,
+                                        int cout, int group, int k, int s, const std::vector<float>& bias) {
+  const int oh = (h - 1) * s + k, ow = (w - 1) * s + k, cin_g = cin / group, cout_g = cout / group;
+  std::vector<double> y(static_cast<std::size_t>(cout * oh * ow), 0.0);
+  for (int co = 0; co < cout; ++co)
+    for (int i = 0; i < oh * ow; ++i) y[co * oh * ow + i] = bias.empty() ? 0.0 : bias[co];
+  for (int ci = 0; ci < cin; ++ci)
+    for (int j = 0; j < cout_g; ++j) {
+      const int co = (ci / cin_g) * cout_g + j;
+      for (int iy = 0; iy < h; ++iy)
+        for (int ix = 0; ix < w; ++ix)
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx)
+              y[(co * oh + iy * s + ky) * ow + ix * s + kx] +=
+                  static_cast<double>(x[(ci * h + iy) * w + ix]) * wt[((ci * cout_g + j) * k + ky) * k + kx];
+    }
+  return {y.begin(), y.end()};
+}
+
+// PP-OCRv4 det's pattern: ConvTranspose -> Add(constant [1, C, 1, 1]) -> BN. Group 2 so
+// that a fold scaling weight rows by input channel (or ignoring the group) gives a
+// different function.
+TEST(Simplifier, FusesBiasAddThenFoldsBatchNormIntoGroupedConvTranspose) {
+  constexpr int kCin = 4, kCout = 6, kGroup = 2, kH = 3, kW = 3, kK = 2, kS = 2;
+  const auto x = ramp(kCin * kH * kW, 1.0f, 0.3f);
+  const auto wt = ramp(kCin * (kCout / kGroup) * kK * kK, 0.7f, 1.1f);
+  const auto bias = ramp(kCout, 0.5f, 0.4f);
+  const Bn bn = make_bn(kCout);
+  OnnxModelBuilder m(13);
+  m.input("x", {1, kCin, kH, kW});
+  m.initializer("w", {kCin, kCout / kGroup, kK, kK}, wt);
+  m.initializer("b", {1, kCout, 1, 1}, bias);
+  auto& convt = m.node("ConvTranspose", {"x", "w"}, {"c"}, "convt");
+  attr_ints(convt, "strides", {kS, kS});
+  attr_ints(convt, "kernel_shape", {kK, kK});
+  attr_int(convt, "group", kGroup);
+  m.node("Add", {"c", "b"}, {"cb"}, "bias_add");
+  add_bn(m, bn, "cb", "y", true);
+  m.output("y");
+  Graph g = import_onnx_bytes(m.bytes(), "convtbn.onnx");
+  const SimplifyReport r = simplify(g);
+  EXPECT_EQ(r.fused_bias_adds, 1u);
+  EXPECT_EQ(r.folded_batchnorms, 1u);
+  ASSERT_EQ(g.op_count(), 1u);
+  const Op& op = g.op("convt");
+  EXPECT_EQ(op.outputs[0]->name, "y");
+  ASSERT_TRUE(op.has_input(2));
+  EXPECT_EQ(op.input(2).name, "convt_bias");  // esp-ppq's name for the folded bias
+  EXPECT_EQ(op.input(2).value->shape(), (Shape{kCout}));
+
+  auto ref = naive_conv_transpose(x, kCin, kH, kW, wt, kCout, kGroup, kK, kS, bias);
+  const int plane = ((kH - 1) * kS + kK) * ((kW - 1) * kS + kK);
+  for (int c = 0; c < kCout; ++c)
+    for (int i = 0; i < plane; ++i) {
+      float& v = ref[c * plane + i];
+      v = bn.gamma[c] * (v - bn.mean[c]) / std::sqrt(bn.var[c] + bn.eps) + bn.beta[c];
+    }
+  const auto folded = naive_conv_transpose(x, kCin, kH, kW, op.constant_input(1).to_float(), kCout, kGroup, kK, kS,
+                                           op.constant_input(2).to_float());
+  ASSERT_EQ(folded.size(), ref.size());
+  for (std::size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(folded[i], ref[i], 1e-5f * (1.0f + std::fabs(ref[i]))) << i;
+}
+
+// esp-ppq's FUSE_BIAS_ADD rules: a [1, C, 1, 1] constant becomes the bias (the Conv's
+// output name stays, or takes the graph output's name); one output channel, a constant
+// that is not per channel, and a Conv that already has a bias keep their Add.
+TEST(Simplifier, FusesConstantBiasAddsAsEspPpqDoes) {
+  auto run = [](int cout, const test::Dims& bias_dims, bool conv_bias, bool add_is_output) {
+    OnnxModelBuilder m(13);
+    m.input("x", {1, 2, 3, 3});
+    m.initializer("w", {cout, 2, 1, 1}, ramp(static_cast<std::size_t>(cout) * 2, 1.0f, 0.1f));
+    std::vector<std::string> ins = {"x", "w"};
+    if (conv_bias) {
+      m.initializer("cb", {cout}, ramp(static_cast<std::size_t>(cout), 1.0f, 0.7f));
+      ins.push_back("cb");
+    }
+    m.node("Conv", ins, {"c"}, "conv");
+    std::size_t n = 1;
+    for (auto d : bias_dims) n *= static_cast<std::size_t>(d);
+    m.initializer("b", bias_dims, ramp(n, 0.5f, 0.2f));
+    m.node("Add", {"b", "c"}, {"a"}, "add");  // constant first: either side is a bias
+    if (add_is_output) {
+      m.output("a");
+    } else {
+      m.node("Relu", {"a"}, {"r"}, "relu");
+      m.output("r");
+    }
+    Graph g = import_onnx_bytes(m.bytes(), "biasadd.onnx");
+    const Graph before = g;
+    const SimplifyReport r = simplify(g);
+    // The float function is unchanged either way.
+    Tensor x(DType::Float32, {1, 2, 3, 3});
+    const auto xv = ramp(18, 1.0f, 0.9f);
+    std::copy(xv.begin(), xv.end(), x.data<float>());
+    const auto want = make_executor(before)->run(std::vector<Tensor>{x}).at(0).to_float();
+    const auto got = make_executor(g)->run(std::vector<Tensor>{x}).at(0).to_float();
+    EXPECT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size() && i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f) << i;
+    return std::make_pair(r.fused_bias_adds, std::move(g));
+  };
+  {
+    auto [fused, g] = run(3, {1, 3, 1, 1}, false, false);
+    EXPECT_EQ(fused, 1u);
+    EXPECT_EQ(g.find_op("add"), nullptr);
+    EXPECT_EQ(g.op("conv").outputs[0]->name, "c");  // esp-ppq keeps the Conv's output
+    EXPECT_EQ(g.find_variable("a"), nullptr);
+    EXPECT_EQ(g.op("conv").input(2).value->shape(), (Shape{3}));
+  }
+  {
+    auto [fused, g] = run(3, {1, 3, 1, 1}, false, true);
+    EXPECT_EQ(fused, 1u);
+    EXPECT_EQ(g.op("conv").outputs[0]->name, "a");  // a graph output keeps its name
+  }
+  EXPECT_EQ(run(1, {1, 1, 1, 1}, false, false).first, 0u);  // esp-ppq: shape[1] == 1 is skipped
+  EXPECT_EQ(run(3, {1, 1, 1, 3}, false, false).first, 0u);  // per column, not per channel
+  EXPECT_EQ(run(3, {3}, false, false).first, 0u);           // rank differs from the weight's
+  EXPECT_EQ(run(3, {1, 3, 1, 1}, true, false).first, 0u);   // the Conv has a bias already
+}
+
+// Gemm without C + Add([1, N]) becomes Gemm with C and beta 1 (a beta given for an absent
+// C would otherwise scale the new bias).
+TEST(Simplifier, FusesABiasAddIntoGemmWithoutC) {
+  OnnxModelBuilder m(13);
+  m.input("a", {2, 3});
+  m.initializer("B", {4, 3}, ramp(12, 0.8f, 0.9f));
+  m.initializer("c", {1, 4}, {0.1f, -0.2f, 0.3f, -0.4f});
+  auto& gemm = m.node("Gemm", {"a", "B"}, {"g"}, "gemm");
+  attr_int(gemm, "transB", 1);
+  attr_float(gemm, "beta", 0.5f);
+  m.node("Add", {"g", "c"}, {"y"}, "add");
+  m.output("y");
+  Graph g = import_onnx_bytes(m.bytes(), "gemmadd.onnx");
+  const Graph before = g;
+  EXPECT_EQ(simplify(g).fused_bias_adds, 1u);
+  ASSERT_EQ(g.op_count(), 1u);
+  EXPECT_EQ(g.op("gemm").attributes.get_float("beta", 0.0f), 1.0f);
+  Tensor a = Tensor::from<float>({2, 3}, ramp(6, 1.0f, 0.2f));
+  const auto want = make_executor(before)->run(std::vector<Tensor>{a}).at(0).to_float();
+  const auto got = make_executor(g)->run(std::vector<Tensor>{a}).at(0).to_float();
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f) << i;
+}
 
 TEST(Simplifier, FoldsBatchNormIntoGemmTransB) {
   constexpr int kM = 2, kK = 3, kN = 4;

@@ -40,6 +40,8 @@ std::string parity_case_name(const testing::TestParamInfo<ParityCase>& info) {
   return info.param.name + "_" + info.param.target;
 }
 
+void PrintTo(const ParityCase& c, std::ostream* os) { *os << c.name << "/" << c.target; }
+
 std::unique_ptr<ParityFixture> load_parity_fixture(const ParityCase& c) {
   const auto onnx = c.onnx.starts_with("cache:") ? resolve_model(c.onnx) : kParity / c.onnx;
   const auto json = kParity / c.name / c.target / "exponents.json";

@@ -23,6 +23,7 @@ struct ParityCase {
 
 std::vector<ParityCase> parity_cases();
 std::string parity_case_name(const testing::TestParamInfo<ParityCase>& info);
+void PrintTo(const ParityCase& c, std::ostream* os);  // "name/target" in gtest messages
 
 struct ParityFixture {
   Graph graph;                  // imported and simplified, not quantized

@@ -1,5 +1,6 @@
 // qtune iterate end to end on the Fashion-MNIST CNN contract (skipped without the dataset),
 // its error paths, and the iteration-id rule.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -154,9 +155,12 @@ TEST_F(IterateCnn, DispatchingTablePromotesOneConvToInt16) {
   for (const auto& w : index["warnings"].GetArray())
     warned = warned || std::string(w.GetString()).find("/no_such/Conv") != std::string::npos;
   EXPECT_TRUE(warned) << read_file(dir / kIterationIndexFile);
-  // The promoted op is recorded as costing on-device speed.
-  ASSERT_EQ(index["int16_ops"].Size(), 1u);
-  EXPECT_STREQ(index["int16_ops"][0].GetString(), "/conv1/Conv");
+  // The promoted op is recorded as costing on-device speed (with the Relu fused into it,
+  // which runs at int16 too: reference Errata 5).
+  std::vector<std::string> int16;
+  for (const auto& op : index["int16_ops"].GetArray()) int16.emplace_back(op.GetString());
+  EXPECT_NE(std::find(int16.begin(), int16.end(), "/conv1/Conv"), int16.end()) << read_file(dir / kIterationIndexFile);
+  EXPECT_EQ(std::find(int16.begin(), int16.end(), "/conv2/Conv"), int16.end());
 }
 
 // --target overrides QUANT_CONFIG's chip: esp32s3 quantizes Conv weights per tensor (one

@@ -51,11 +51,18 @@ TEST_P(PipelineParity, EverySocketExponentMatchesEspPpqAfterAlignment) {
   const auto records = pipeline.run_stage(PassStage::Alignment, context);
   ASSERT_EQ(records.size(), 1u);
 
-  std::size_t compared = 0, passive = 0;
+  std::size_t compared = 0, passive = 0, insert_zeros = 0;
   std::vector<std::string> differ;
   for (const auto& r : f->exponents["configs"].GetArray()) {
     const std::string state = r["state"].GetString();
     if (state == "FP32") continue;
+    // esp-ppq's ConvTranspose decomposition (reference §3.8: InsertZeros + Conv) is not in
+    // qtune yet: its InsertZeros ops have no counterpart. Their output carries their
+    // input's exponent, and the decomposed Conv's sockets are compared as the ConvTranspose's.
+    if (std::string(r["op_type"].GetString()) == "InsertZeros" && !g.find_op(r["op"].GetString())) {
+      ++insert_zeros;
+      continue;
+    }
     const Op* op = g.find_op(r["op"].GetString());
     if (!op) {
       differ.push_back(fmt::format("op '{}' ({}) is not in our graph", r["op"].GetString(), r["op_type"].GetString()));
@@ -81,22 +88,14 @@ TEST_P(PipelineParity, EverySocketExponentMatchesEspPpqAfterAlignment) {
                                      c->state == QuantState::Passive ? "passive" : "not passive", c->applied_at));
     }
   }
-  std::cout << fmt::format("[parity] pipeline {}/{}: {} sockets compared ({} PASSIVE), {} differ\n", GetParam().name,
-                           GetParam().target, compared, passive, differ.size());
+  std::cout << fmt::format("[parity] pipeline {}/{}: {} sockets compared ({} PASSIVE), {} differ; {} on esp-ppq's "
+                           "InsertZeros ops not compared\n", GetParam().name, GetParam().target, compared, passive,
+                           differ.size(), insert_zeros);
   for (const auto& d : differ) ADD_FAILURE() << d;
   EXPECT_GT(compared, 0u);
 }
 
-// PP-OCRv4 det joins when ConvTranspose decomposition (esp-ppq's pre-quant InsertZeros + Conv
-// rewrite, reference §3.8) is in the importer: esp-ppq's fixture names the inserted ops.
-std::vector<ParityCase> pipeline_cases() {
-  std::vector<ParityCase> out;
-  for (const ParityCase& c : test::parity_cases())
-    if (c.name != "ppocr_det") out.push_back(c);
-  return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, PipelineParity, testing::ValuesIn(pipeline_cases()), test::parity_case_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, PipelineParity, testing::ValuesIn(test::parity_cases()), test::parity_case_name);
 
 }  // namespace
 }  // namespace qtune

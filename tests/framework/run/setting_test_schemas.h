@@ -33,11 +33,13 @@ inline SettingPlugins fake_plugins() {
                               {spec("iterations", T::Int, std::int64_t{10}, {}, 1.0),
                                spec("value_threshold", T::Float, 0.5, {}, 0.0),
                                spec("opt_level", T::Int, std::int64_t{1}, {}, 1.0, 2.0),
-                               spec("including_bias", T::Bool, false), spec("including_act", T::Bool, false),
+                               spec("including_bias", T::Bool, false), spec("bias_multiplier", T::Float, 0.5, {}, 0.0),
+                               spec("including_act", T::Bool, false), spec("act_multiplier", T::Float, 0.5, {}, 0.0),
                                layers_spec()}};
   p.blocks["bias_correct"] = {"bias_correct",
                               {spec("block_size", T::Int, std::int64_t{4}, {}, 1.0),
-                               spec("steps", T::Int, std::int64_t{32}, {}, 1.0), layers_spec()}};
+                               spec("steps", T::Int, std::int64_t{32}, {}, 1.0), layers_spec(),
+                               spec("collecting_device", T::String, std::string("executor"))}};
   p.blocks["weight_split"] = {"weight_split",
                               {layers_spec(), spec("value_threshold", T::Float, 2.0, {}, 0.0),
                                spec("method", T::Enum, std::string("balance"), {"balance", "random"})}};

@@ -1,0 +1,101 @@
+#pragma once
+// BlockProgram: a block of the quantized graph compiled for training. The ops run in
+// topological order through the forward kernels (exec/kernel_registry.h), with the fake
+// quantization the quant hook applies (qtune/quant_graph.h: every config applied at an input
+// or output of a block op) made explicit as nodes, so the backward pass can run through them
+// with the straight-through estimator (grad/fake_quant_grad.h).
+//
+// Trainable values (working copies; the graph is never written here):
+// * parameters: every float parameter input of a computing op (Conv, ConvTranspose, Gemm,
+//   MatMul) or Add/Mul, and of any other op except Clip where the parameter's config is
+//   applied (esp-ppq's trainable set, reference §3.4 and Errata 6);
+// * scales: one log2-scale α per exponent of every Calibrated config applied in the block
+//   (when scales are trained); the forward uses exponent round(α).
+// Passive configs (biases, aligned inputs) and, when scales are not trained, every config
+// keep their stored exponents.
+#include <any>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "exec/kernel_registry.h"
+#include "grad/op_gradient.h"
+#include "qtune/graph.h"
+
+namespace qtune::grad {
+
+struct LossTerms {
+  double int_lambda = 0.0;  // · Σ over trained configs mean((α − round α)²)
+  double gamma = 0.0;       // · Σ over computing ops MSE(W, fake_quantize(W)) at W's stored exponents
+};
+
+struct LossValue {
+  double mse = 0.0;    // Σ over block outputs of mean((out − target)²)
+  double total = 0.0;  // mse + the int_lambda and gamma terms
+};
+
+class BlockProgram {
+ public:
+  struct Trainable {
+    std::string name;            // the parameter's variable, or the config's applied_at
+    Tensor value;                // parameter value, or α (one per exponent)
+    const Variable* variable = nullptr;  // parameters
+    QuantSlot config;            // scales
+  };
+
+  // `ops` of `graph` in any order. Throws Error naming the op when one cannot be
+  // differentiated or run.
+  BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales);
+
+  const std::vector<const Op*>& ops() const { return ops_; }
+  // Values the block reads from outside (non-parameters), in first-use order.
+  const std::vector<std::string>& input_names() const { return input_names_; }
+  // Outputs of the topologically last op.
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  std::vector<Trainable>& trainables() { return trainables_; }
+  const std::vector<Trainable>& trainables() const { return trainables_; }
+  std::size_t parameter_count() const { return parameter_count_; }  // trainables()[0, n) are parameters
+
+  // Loss on one batch (`inputs` in input_names() order, `targets` in output_names() order)
+  // with the current trainable values. When `grads` is non-null it is resized to one tensor
+  // per trainable and receives dL(total)/d(trainable). Thread-safe without grads.
+  LossValue run(std::span<const Tensor* const> inputs, std::span<const Tensor* const> targets, const LossTerms& terms,
+                std::vector<Tensor>* grads);
+
+  // Exponents of trainable scale `k` as the forward uses them: round(α).
+  std::vector<int> rounded_exponents(std::size_t k) const;
+
+ private:
+  struct Node {
+    const Op* op = nullptr;           // null: a fake-quantization node
+    Kernel kernel = nullptr;
+    const OpGradient* gradient = nullptr;
+    std::vector<int> in, out;         // value slots, -1 = absent
+    // Fake quantization: config, and the trainable scale it reads (-1: stored exponents).
+    QuantSlot config;
+    int scale = -1;
+    std::any state;                   // backward cache (only touched by runs with grads)
+  };
+  struct Frame;
+
+  int slot_of_variable(const Variable& v);
+  int add_quant_node(int from, const QuantSlot& config, bool train_scales);
+  void forward(Frame& frame) const;
+
+  std::vector<const Op*> ops_;
+  std::vector<Node> nodes_;
+  std::size_t slots_ = 0;
+  std::vector<int> input_slots_, output_slots_;
+  std::vector<std::string> input_names_, output_names_;
+  std::vector<const Tensor*> constants_;       // per slot: constant parameter value, or null
+  std::vector<int> trainable_of_slot_;         // per slot: index into trainables_, or -1
+  std::vector<bool> requires_grad_;            // per slot
+  std::vector<Trainable> trainables_;
+  std::size_t parameter_count_ = 0;
+  std::vector<std::pair<int, QuantSlot>> gamma_weights_;  // (weight slot, its config)
+  std::unordered_map<const Variable*, int> variable_slot_;
+};
+
+}  // namespace qtune::grad

@@ -1,0 +1,65 @@
+#pragma once
+// Block training: what a training pass (TQT, LSQ, blockwise reconstruction) needs from the
+// framework to retrain one block of the quantized graph against the float model
+// (reference §3.4: data per block, straight-through fake quantization, block loss, Adam).
+// The framework implements it (framework/grad/, reverse-mode gradients in Eigen + TBB);
+// a pass gets one per block from PassContext::make_block_trainer() and drives the steps.
+//
+// What a trainer holds, from the moment it is made:
+// * data: over the calibration batches, the block's inputs with the whole graph quantized
+//   (graph(), make_quant_hook()) and the block's outputs with the whole graph float
+//   (float_graph(), no hook);
+// * working copies of the trainable values — the float parameters of the block's computing
+//   ops (Conv, Gemm, MatMul) and Add/Mul (weights and biases), and of any other block op
+//   except Clip whose parameter is quantized there (esp-ppq's trainable set, Errata 6) —
+//   and one log2-scale α per channel of every Calibrated config applied in the block
+//   (a config's exponent is round(α) in the forward pass; gradients pass straight through).
+// Nothing in the graph changes until commit(): dropping a trainer reverts the block.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/config.hpp>
+
+namespace qtune {
+
+struct BlockTrainingSpec {
+  // The block's ops (names in graph()); the framework orders them topologically. The block's
+  // outputs are the outputs of its topologically last op (esp-ppq's block.ep).
+  std::vector<std::string> ops;
+  bool train_scales = true;    // α of Calibrated configs applied in the block (else fixed exponents)
+  double learning_rate = 1e-5;  // Adam (betas 0.9 / 0.999, eps 1e-8, no weight decay, as torch)
+  // Loss = Σ over block outputs MSE(out, float out)
+  //      + int_lambda · Σ over trained configs mean((α − round α)²)
+  //      + gamma · Σ over computing ops MSE(W, fake_quantize(W)) with W's stored exponent.
+  double int_lambda = 0.0;
+  double gamma = 0.0;
+};
+
+struct BlockTrainingInfo {
+  std::string first_op, last_op;   // topological ends of the block
+  std::size_t batches = 0;         // cached batches (steps cycle over them)
+  std::size_t parameters = 0;      // trainable parameter tensors
+  std::size_t parameter_values = 0;
+  std::size_t scales = 0;          // configs with a trainable α
+};
+
+class BOOST_SYMBOL_VISIBLE BlockTrainer {
+ public:
+  virtual ~BlockTrainer();
+  virtual const BlockTrainingInfo& info() const = 0;
+  // Block loss with the current values, exponents round(α): Σ over block outputs of the MSE
+  // to the float outputs, averaged over the cached batches (no int_lambda / gamma terms).
+  // Before any step this is the loss of the graph as it stands.
+  virtual double loss() = 0;
+  // One Adam step on cached batch (step mod batches): forward, loss with every term,
+  // backward, update. Returns that loss (before the update).
+  virtual double step(std::size_t step) = 0;
+  // Writes the trained parameter values and the exponents round(α) into graph() (configs
+  // whose exponents change get algorithm "tqt"). Returns how many exponents changed.
+  // Passive configs (biases, aligned inputs) are re-derived by the framework after the pass.
+  virtual std::size_t commit() = 0;
+};
+
+}  // namespace qtune
