@@ -24,11 +24,7 @@ std::string op_label(const Op& op) { return fmt::format("op '{}' ({})", op.name,
 
 bool is_constant(const Variable& v) { return !v.producer && v.value.has_value(); }
 
-bool has_float_output(const Op& op) {
-  for (const Variable* v : op.outputs)
-    if (v && v->dtype == DType::Float32) return true;
-  return false;
-}
+
 
 }  // namespace
 
@@ -80,13 +76,8 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
   for (const Op* op : graph.topological_order())
     if (in_block.count(op)) ops_.push_back(op);
   if (ops_.size() != in_block.size()) throw Error("block program: an op is not part of the graph");
-  for (const Op* op : ops_) {
+  for (const Op* op : ops_)
     if (!find_kernel(op->type)) throw Error(fmt::format("block program: {} has no kernel", op_label(*op)));
-    // An op with no float output (Shape, a shape computation) carries no gradient.
-    if (!has_float_output(*op)) continue;
-    const std::string why = gradient_unsupported(*op);
-    if (!why.empty()) throw Error(fmt::format("block program: {}: {}", op_label(*op), why));
-  }
 
   // Pass 1: trainable parameters (they come first in trainables_).
   std::set<const Variable*> trained;
@@ -113,7 +104,9 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
     Node node;
     node.op = op;
     node.kernel = find_kernel(op->type);
-    node.gradient = has_float_output(*op) ? find_gradient(op->type) : nullptr;
+    // No gradient (or not for these attributes): fine while nothing has to flow back through
+    // it (a shape computation); verify() checks that on real data.
+    if (gradient_unsupported(*op).empty()) node.gradient = find_gradient(op->type);
     for (std::size_t i = 0; i < op->inputs.size(); ++i) {
       const Variable* v = op->inputs[i];
       if (!v) {
@@ -216,11 +209,23 @@ void BlockProgram::forward(Frame& frame) const {
   }
 }
 
-LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<const Tensor* const> targets,
-                            const LossTerms& terms, std::vector<Tensor>* grads) {
-  if (inputs.size() != input_slots_.size() || targets.size() != output_slots_.size())
-    throw Error(fmt::format("block program: {} inputs and {} targets given, expected {} and {}", inputs.size(),
-                            targets.size(), input_slots_.size(), output_slots_.size()));
+void BlockProgram::verify(std::span<const Tensor* const> inputs) {
+  if (inputs.size() != input_slots_.size())
+    throw Error(fmt::format("block program: {} inputs given, expected {}", inputs.size(), input_slots_.size()));
+  Frame frame = make_frame(inputs);
+  forward(frame);
+  for (const Node& n : nodes_) {
+    if (!n.op || n.gradient) continue;
+    bool needs = false;  // a float output computed from something that trains
+    for (int s : n.in) needs = needs || (s >= 0 && requires_grad_[static_cast<std::size_t>(s)]);
+    bool float_out = false;
+    for (int s : n.out)
+      float_out = float_out || (s >= 0 && frame.view[static_cast<std::size_t>(s)]->dtype() == DType::Float32);
+    if (needs && float_out) throw Error(fmt::format("block program: {}: {}", op_label(*n.op), gradient_unsupported(*n.op)));
+  }
+}
+
+BlockProgram::Frame BlockProgram::make_frame(std::span<const Tensor* const> inputs) const {
   Frame frame;
   frame.view.assign(slots_, nullptr);
   frame.owned.resize(slots_);
@@ -231,6 +236,15 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
   for (std::size_t i = 0; i < inputs.size(); ++i) frame.view[static_cast<std::size_t>(input_slots_[i])] = inputs[i];
   frame.exponents.resize(trainables_.size());
   for (std::size_t k = parameter_count_; k < trainables_.size(); ++k) frame.exponents[k] = rounded_exponents(k);
+  return frame;
+}
+
+LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<const Tensor* const> targets,
+                            const LossTerms& terms, std::vector<Tensor>* grads) {
+  if (inputs.size() != input_slots_.size() || targets.size() != output_slots_.size())
+    throw Error(fmt::format("block program: {} inputs and {} targets given, expected {} and {}", inputs.size(),
+                            targets.size(), input_slots_.size(), output_slots_.size()));
+  Frame frame = make_frame(inputs);
   forward(frame);
 
   // Loss and dL/d(outputs).
@@ -305,7 +319,7 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
     bool flowing = false;
     for (int s : n.out) flowing = flowing || (s >= 0 && has_grad[static_cast<std::size_t>(s)]);
     if (!flowing) continue;
-    if (n.op && !n.gradient) continue;  // no float output: nothing flows back
+    if (n.op && !n.gradient) continue;  // verify(): no float value flows back through it
     if (!n.op) {
       const auto in = static_cast<std::size_t>(n.in[0]);
       const Tensor& x = *frame.view[in];

@@ -45,9 +45,12 @@ class BlockProgram {
     QuantSlot config;            // scales
   };
 
-  // `ops` of `graph` in any order. Throws Error naming the op when one cannot be
-  // differentiated or run.
+  // `ops` of `graph` in any order. Throws Error naming the op when one has no kernel.
   BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales);
+
+  // Runs the forward once and throws Error naming the op when a gradient would have to flow
+  // back through an op that has none (an op without float outputs, such as Shape, needs none).
+  void verify(std::span<const Tensor* const> inputs);
 
   const std::vector<const Op*>& ops() const { return ops_; }
   // Values the block reads from outside (non-parameters), in first-use order.
@@ -80,6 +83,7 @@ class BlockProgram {
   };
   struct Frame;
 
+  Frame make_frame(std::span<const Tensor* const> inputs) const;
   int slot_of_variable(const Variable& v);
   int add_quant_node(int from, const QuantSlot& config, bool train_scales);
   void forward(Frame& frame) const;

@@ -50,6 +50,7 @@ class FrameworkBlockTrainer final : public BlockTrainer {
     const std::unique_ptr<OpHook> hook = make_quant_hook();
     inputs_ = collect(graph, batches, program_.input_names(), hook.get());
     targets_ = collect(float_graph, batches, program_.output_names(), nullptr);
+    program_.verify(views(inputs_.front()));
     std::vector<std::size_t> sizes;
     for (const auto& t : program_.trainables()) sizes.push_back(static_cast<std::size_t>(t.value.numel()));
     adam_ = std::make_unique<Adam>(spec.learning_rate, std::move(sizes));

@@ -1,6 +1,5 @@
 #include "grad/op_gradient.h"
 
-#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -44,14 +43,6 @@ std::string gradient_unsupported(const Op& op) {
   const OpGradient* g = find_gradient(op.type);
   if (!g) return fmt::format("no gradient for op type {}", op.type);
   return g->unsupported ? g->unsupported(op) : std::string();
-}
-
-std::vector<std::string> differentiable_op_types() {
-  ensure_registered();
-  std::vector<std::string> out;
-  for (const auto& [type, g] : table()) out.push_back(type);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 Tensor sum_to_shape(const Tensor& g, const Shape& to) {

@@ -39,7 +39,6 @@ struct OpGradient {
 const OpGradient* find_gradient(const std::string& op_type);
 // "" when `op` can be differentiated, else the reason (no gradient, unsupported attribute).
 std::string gradient_unsupported(const Op& op);
-std::vector<std::string> differentiable_op_types();
 
 // Registration, one function per family (grad/*_grad.cpp).
 void add_gradient(const std::string& op_type, OpGradient gradient);

@@ -49,7 +49,7 @@ run_case() {  # name, contract, extra args...
   grep -E "tqt_optimization: [0-9]+ block" "$log" | sed 's/^ */    /' >&2
 }
 
-echo "| case | blocks trained | TQT pass s | mean s/block | min | max | iterate wall s | iterate CPU s |"
+echo "| case | blocks | TQT pass s | mean s/block | min | max | iterate wall s | iterate CPU s |"
 echo "|---|---|---|---|---|---|---|---|"
 for c in $CASES; do
   case $c in
