@@ -7,35 +7,17 @@
 
 #include <fmt/format.h>
 
+#include "exec/kernels/pool_shape.h"
 #include "grad/op_gradient.h"
 
 namespace qtune::grad {
 
 namespace {
 
-struct PoolDims {
-  std::int64_t planes, h, w;
-  SpatialDim dh, dw;
-};
-
-PoolDims pool_dims(const Op& op, const Tensor& x) {
-  const bool one_d = x.rank() == 3;
-  const auto kernel = op.attributes.get_ints("kernel_shape");
-  const bool ceil_mode = op.attributes.get_int("ceil_mode", 0) != 0;
-  PoolDims p{};
-  p.planes = x.dim(0) * x.dim(1);
-  p.h = one_d ? 1 : x.dim(2);
-  p.w = x.dim(-1);
-  const auto dims = resolve_spatial(op, one_d ? Shape{p.w} : Shape{p.h, p.w}, kernel, ceil_mode);
-  p.dw = dims.back();
-  p.dh = one_d ? SpatialDim{} : dims.front();
-  return p;
-}
-
 void max_pool(const BackwardArgs& a) {
   if (!a.wanted[0]) return;
   const Tensor& x = input_at(a.op, a.inputs, 0);
-  const PoolDims p = pool_dims(a.op, x);
+  const PoolShape p = pool_shape(a.op, x);
   Tensor dx(DType::Float32, x.shape());
   const float* px = x.data<float>();
   const float* pg = (*a.grad_outputs[0]).data<float>();
@@ -70,7 +52,7 @@ void max_pool(const BackwardArgs& a) {
 void average_pool(const BackwardArgs& a) {
   if (!a.wanted[0]) return;
   const Tensor& x = input_at(a.op, a.inputs, 0);
-  const PoolDims p = pool_dims(a.op, x);
+  const PoolShape p = pool_shape(a.op, x);
   const bool include_pad = a.op.attributes.get_int("count_include_pad", 0) != 0;
   Tensor dx(DType::Float32, x.shape());
   const float* pg = (*a.grad_outputs[0]).data<float>();

@@ -8,18 +8,9 @@
 
 #include "exec/kernels/builtin_kernels.h"
 #include "exec/kernels/kernel_util.h"
+#include "exec/kernels/pool_shape.h"
 
 namespace qtune {
-
-namespace {
-
-using RowMatrix = Tensor::RowMatrix;
-
-struct PoolShape {
-  std::int64_t planes, h, w;
-  SpatialDim dh, dw;
-  Shape out_shape;
-};
 
 PoolShape pool_shape(const Op& op, const Tensor& x) {
   if (x.rank() != 3 && x.rank() != 4)
@@ -37,6 +28,10 @@ PoolShape pool_shape(const Op& op, const Tensor& x) {
   p.out_shape = one_d ? Shape{x.dim(0), x.dim(1), p.dw.out} : Shape{x.dim(0), x.dim(1), p.dh.out, p.dw.out};
   return p;
 }
+
+namespace {
+
+using RowMatrix = Tensor::RowMatrix;
 
 void max_pool(const Op& op, Inputs in, Outputs out) {
   require_outputs(op, out, 1);
