@@ -14,6 +14,8 @@ int infer_command(const Args& args);
 int iterate_command(const Args& args);
 int export_command(const Args& args);
 int inspect_command(const Args& args);
+int compare_command(const Args& args);
+int run_command(const Args& args);
 
 struct Verb {
   const char* name;
@@ -27,6 +29,8 @@ inline constexpr Verb kVerbs[] = {
     {"infer", "run the float model on .npy inputs and write its outputs as .npy", &infer_command},
     {"iterate", "run one tuning iteration: quantize, calibrate, evaluate, write its artifacts", &iterate_command},
     {"export", "re-run an iteration and write its deployable model.espdl (+ .info, .json)", &export_command},
+    {"compare", "let the strategy read outputs/: comparison.json, next step, finalize (best/, final_report.md)", &compare_command},
+    {"run", "the whole search: baseline, then strategy -> iterate -> compare until target, plateau or budget", &run_command},
     {"inspect", "print an .espdl file as model.info text; --check runs ESP-DL's loader checklist", &inspect_command},
 };
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "run/interrupt.h"
 #include "run/iteration.h"
 
 namespace qtune::cli {
@@ -47,6 +48,7 @@ int iterate_command(const Args& args) {
   if (vm.count("target")) request.target = vm["target"].as<std::string>();
   for (const auto& dir : plugin_dirs) request.plugin_dirs.push_back(existing_directory(dir, "--plugin-dir"));
 
+  install_interrupt_handler();
   const IterationResult result = run_iteration(request);
   if (!result.ok()) std::cerr << fmt::format("qtune iterate: {}\n", result.record.error);
   return result.exit_code;

@@ -1,4 +1,5 @@
 #include "run/iteration.h"
+#include "run/interrupt.h"
 
 #include <algorithm>
 #include <cctype>
@@ -43,6 +44,22 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Ctrl-C (run/interrupt.h): the iteration stops at the next stage boundary, recorded as
+// "interrupted" (a strategy never reads it as a result: it has no metric).
+struct Interrupted : Error {
+  using Error::Error;
+};
+
+void stop_if_interrupted(const char* next_stage) {
+  if (interrupt_requested())
+    throw Interrupted(fmt::format("stopped by the user (Ctrl-C) before stage '{}'", next_stage));
+}
+
+bool reaches_target(const std::optional<double>& value, const ContractConfig& config) {
+  if (!value || !config.target_metric) return false;
+  return config.metric_direction == "min" ? *value <= *config.target_metric : *value >= *config.target_metric;
+}
 
 // The model handed to evaluate(): delegates to an ExecutorModel and reports progress
 // (batches run) at most once a second.
@@ -152,6 +169,10 @@ IterationResult run_iteration(const IterationRequest& request) {
       log.info(fmt::format("target: {} (--target; the contract's QUANT_CONFIG says {})", wanted, config.target));
       config.target = wanted;
     }
+    if (request.target_metric) {
+      log.info(fmt::format("target_metric: {} (qtune run --target)", *request.target_metric));
+      config.target_metric = request.target_metric;
+    }
     record.fill_from(config);
     record.contract = host.path().string();
     if (request.contract_config) record.contract_config = std::filesystem::absolute(*request.contract_config).string();
@@ -160,7 +181,13 @@ IterationResult run_iteration(const IterationRequest& request) {
     Graph graph = host.load_graph();
     const ResolvedSetting resolved = resolve_setting(setting, setting_plugins(plugins), config.target, op_names(graph));
     for (const std::string& w : resolved.warnings) log.warn(w);
-    write(kSettingFile, "setting", setting_to_json(resolved));
+    // setting.json is the setting as asked (what strategies read: a pass block the user
+    // did not write stays absent, as in the reference); applied_setting.json is what ran,
+    // every default filled in.
+    Setting requested = setting;
+    requested.iteration_id = record.iteration_id;
+    write(kSettingFile, "setting", setting_to_json(requested));
+    write(kAppliedSettingFile, "applied_setting", setting_to_json(resolved));
     const PassPipeline pipeline(resolved, plugins);
     record.stage_seconds["import"] = seconds_since(t);
     stage_line(fmt::format("import: {} ops after simplification; calib_algorithm {}; {} pass plugin(s){}{}",
@@ -177,6 +204,7 @@ IterationResult run_iteration(const IterationRequest& request) {
       for (PassRecord& r : pipeline.run_stage(stage, context)) record.passes.push_back(std::move(r));
     };
 
+    stop_if_interrupted("prequantize");
     // Stage prequantize: float-graph rewrites (weight split, equalization), then the float
     // reference every later pass and analyser compares against.
     t = Clock::now();
@@ -185,6 +213,7 @@ IterationResult run_iteration(const IterationRequest& request) {
     write(kSimplifiedOpsFile, "simplified_ops", simplified_ops_json(graph));
     record.stage_seconds["prequantize"] = seconds_since(t);
 
+    stop_if_interrupted("quantize");
     // Stage quantize (+ Fusion-stage plugins, after the quantizer's own fusion).
     t = Clock::now();
     const QuantizeReport q = quantize_graph(graph, policy);
@@ -199,6 +228,7 @@ IterationResult run_iteration(const IterationRequest& request) {
                                                                   fmt::join(record.int16_ops, ", "))),
                record.stage_seconds["quantize"]);
 
+    stop_if_interrupted("calibrate");
     // Stage calibrate.
     t = Clock::now();
     log.info(fmt::format("calibration: {} batches of {}", batches.size(), config.batch_size));
@@ -220,6 +250,7 @@ IterationResult run_iteration(const IterationRequest& request) {
                            c.activations, c.second_pass, c.passive),
                record.stage_seconds["calibrate"]);
 
+    stop_if_interrupted("passes");
     // Stage passes: alignment, bias correction, training, finalize (reference §1.7 order).
     t = Clock::now();
     for (PassStage stage : {PassStage::Alignment, PassStage::BiasCorrection, PassStage::Training, PassStage::Finalize})
@@ -227,6 +258,7 @@ IterationResult run_iteration(const IterationRequest& request) {
     record.stage_seconds["passes"] = seconds_since(t);
     write(kQuantParamsFile, "quant_params", quant_params_json(graph));
 
+    stop_if_interrupted("evaluate");
     // Stage evaluate.
     t = Clock::now();
     const bool fast = host.has_evaluate_fast() && !request.use_full_eval;
@@ -242,8 +274,28 @@ IterationResult run_iteration(const IterationRequest& request) {
     stage_line(fmt::format("{}: {} batches", record.evaluation, model.batches()), record.stage_seconds["evaluate"]);
     for (const auto& [key, value] : result.metrics)
       log.info(fmt::format("  {} = {}{}", key, value, key == config.primary_metric ? "   (primary)" : ""));
-    write(kMetricsFile, "metrics", metrics_json(result.metrics, config));
+    write(kMetricsFile, "metrics", metrics_json(result.metrics, config, record.evaluation));
+    if (fast && request.confirm_target && reaches_target(record.primary_value, config)) {
+      // evaluate_fast() reached the target: confirm on the full evaluation before any
+      // strategy may stop on it (a small fast subset can pass a target the full set misses).
+      t = Clock::now();
+      const ProgressModel full_model(quantized, log, "evaluate");
+      log.info(fmt::format("target {} reached on evaluate_fast(); confirming with evaluate() ...", *config.target_metric));
+      const Metrics full = host.evaluate(full_model);
+      FullEvaluation confirmation;
+      if (auto it = full.find(config.primary_metric); it != full.end()) confirmation.primary_value = it->second;
+      if (auto it = full.find("samples"); it != full.end()) confirmation.samples = it->second;
+      confirmation.reaches_target = reaches_target(confirmation.primary_value, config);
+      confirmation.seconds = seconds_since(t);
+      record.full_eval = confirmation;
+      write(kMetricsFullFile, "metrics_full", metrics_json(full, config, "evaluate"));
+      stage_line(fmt::format("evaluate (confirmation): {} = {} -> target {}", config.primary_metric,
+                             confirmation.primary_value ? fmt::format("{}", *confirmation.primary_value) : "missing",
+                             confirmation.reaches_target ? "confirmed" : "NOT reached on the full evaluation"),
+                 confirmation.seconds);
+    }
 
+    stop_if_interrupted("export");
     // Stage export: the deployable model.espdl (+ .info, .json) of this iteration; test
     // values from calibration sample 0 so a person can check the chip against qtune.
     t = Clock::now();
@@ -252,6 +304,7 @@ IterationResult run_iteration(const IterationRequest& request) {
     record.stage_seconds["export"] = seconds_since(t);
     stage_line("export: model.espdl, model.info, model.json", record.stage_seconds["export"]);
 
+    stop_if_interrupted("analyse");
     // Stage analyse: the error analysers on the first analyse_steps + 1 batches of one
     // epoch of the calibration loader (reference §4), artifacts into this folder.
     if (request.analyse) {
@@ -270,6 +323,11 @@ IterationResult run_iteration(const IterationRequest& request) {
       stage_line(fmt::format("analyse: {} analyser(s), {} artifact(s)", s.runs.size(), s.files.size()),
                  record.stage_seconds["analyse"]);
     }
+  } catch (const Interrupted& e) {
+    record.status = "interrupted";
+    record.error = e.what();
+    result.exit_code = kExitInterrupted;
+    log.record_only(fmt::format("interrupted: {}", record.error));
   } catch (const std::exception& e) {
     record.status = "error";
     record.error = e.what();

@@ -33,12 +33,20 @@ struct IterationRequest {
   std::vector<std::filesystem::path> plugin_dirs;  // scanned after the default path
   bool analyse = true;                             // run the analysers (--no-analyse: false)
   bool echo = true;                                // print the log to stdout as well
+  std::optional<double> target_metric;             // overrides QUANT_CONFIG's target_metric (run --target)
+  // When evaluate_fast() reaches the target metric, also run the full evaluate() on the
+  // same quantized model and record it as iteration_index.json "full_eval" (+
+  // metrics_full.json): a target is only confirmed on the full evaluation (qtune run).
+  bool confirm_target = false;
 };
+
+// Exit code of an iteration stopped by Ctrl-C (128 + SIGINT, the shell's convention).
+inline constexpr int kExitInterrupted = 130;
 
 struct IterationResult {
   IterationRecord record;   // what iteration_index.json holds
   Metrics metrics;          // the contract's metrics (empty on error)
-  int exit_code = 0;        // 0 ok, 1 run-time failure, 2 bad input (the CLI's policy)
+  int exit_code = 0;        // 0 ok, 1 run-time failure, 2 bad input, 130 interrupted
   std::string console;      // console.log text
   bool ok() const { return record.status == "ok"; }
 };

@@ -43,9 +43,10 @@ std::string iso8601_utc_now() {
                      tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-std::string metrics_json(const Metrics& metrics, const ContractConfig& config) {
+std::string metrics_json(const Metrics& metrics, const ContractConfig& config, const std::string& used) {
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
+  doc.AddMember("_used", str(used, a), a);
   for (const auto& [key, value] : metrics) doc.AddMember(str(key, a), Value(value), a);
   doc.AddMember("_primary_key", str(config.primary_metric, a), a);
   const auto it = metrics.find(config.primary_metric);
@@ -85,6 +86,13 @@ std::string iteration_index_json(const IterationRecord& r) {
     top5.PushBack(entry, a);
   }
   doc.AddMember("top_5_error_layers", top5, a);
+  // The reference's key for the iteration's warnings (its comparator reads this one).
+  Value applied_warnings(rapidjson::kArrayType);
+  for (const std::string& w : r.warnings) applied_warnings.PushBack(str(w, a), a);
+  doc.AddMember("applied_setting_warnings", applied_warnings, a);
+  double elapsed = 0;
+  for (const auto& [stage, seconds] : r.stage_seconds) elapsed += seconds;
+  doc.AddMember("elapsed_seconds", Value(elapsed), a);
   doc.AddMember("started_at", str(r.started_at, a), a);
   doc.AddMember("finished_at", str(r.finished_at, a), a);
   Value stages(rapidjson::kObjectType);
@@ -112,6 +120,15 @@ std::string iteration_index_json(const IterationRecord& r) {
   for (const std::string& w : r.warnings) warnings.PushBack(str(w, a), a);
   doc.AddMember("warnings", warnings, a);
   doc.AddMember("evaluation", r.evaluation.empty() ? Value(rapidjson::kNullType) : str(r.evaluation, a), a);
+  if (r.full_eval) {
+    Value full(rapidjson::kObjectType);
+    full.AddMember("primary_value", opt_double(r.full_eval->primary_value), a);
+    full.AddMember("samples", opt_double(r.full_eval->samples), a);
+    full.AddMember("reaches_target", Value(r.full_eval->reaches_target), a);
+    full.AddMember("seconds", Value(r.full_eval->seconds), a);
+    full.AddMember("metrics_file", str(kMetricsFullFile, a), a);
+    doc.AddMember("full_eval", full, a);
+  }
   doc.AddMember("status", str(r.status, a), a);
   doc.AddMember("error", r.error.empty() ? Value(rapidjson::kNullType) : str(r.error, a), a);
   Value paths(rapidjson::kObjectType);

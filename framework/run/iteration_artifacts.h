@@ -1,6 +1,7 @@
 #pragma once
 // The files one iteration writes into its folder, and their JSON:
-//   setting.json          the resolved setting (defaults filled)
+//   setting.json          the setting as asked (+ iteration_id): what strategies read
+//   applied_setting.json  the resolved setting (defaults filled): what ran
 //   metrics.json          the contract's metrics + "_primary_key", "_primary_value",
 //                         "metric_direction"
 //   simplified_ops.json   the simplified graph's ops
@@ -21,12 +22,14 @@
 
 namespace qtune {
 
-inline constexpr const char* kSettingFile = "setting.json";
+inline constexpr const char* kSettingFile = "setting.json";                 // as asked
+inline constexpr const char* kAppliedSettingFile = "applied_setting.json";  // as run, defaults filled
 inline constexpr const char* kMetricsFile = "metrics.json";
 inline constexpr const char* kSimplifiedOpsFile = "simplified_ops.json";
 inline constexpr const char* kQuantParamsFile = "quant_params.json";
 inline constexpr const char* kIterationIndexFile = "iteration_index.json";
 inline constexpr const char* kConsoleLogFile = "console.log";
+inline constexpr const char* kMetricsFullFile = "metrics_full.json";
 
 // Stage names of stage_seconds, in order.
 const std::vector<std::string>& iteration_stages();
@@ -39,6 +42,14 @@ struct PassRecord {
   double seconds = 0;
   bool modified = false;
   std::vector<std::string> notes;
+};
+
+// The full evaluate() run to confirm a target reached on evaluate_fast().
+struct FullEvaluation {
+  std::optional<double> primary_value;
+  std::optional<double> samples;   // the contract's "samples" metric, when it reports one
+  double seconds = 0;
+  bool reaches_target = false;
 };
 
 struct IterationRecord {
@@ -68,6 +79,7 @@ struct IterationRecord {
   std::int64_t non_computing_hot_ops_count = 0;
   std::int64_t graphwise_jumps_count = 0;
   std::string evaluation;    // "evaluate_fast" | "evaluate" | "" (not reached)
+  std::optional<FullEvaluation> full_eval;
   std::string status = "ok"; // "ok" | "error"
   std::string error;
   std::map<std::string, std::string> paths;      // artifact -> file name, for files written
@@ -77,7 +89,8 @@ struct IterationRecord {
 // "2026-11-22T22:07:15.123Z"
 std::string iso8601_utc_now();
 
-std::string metrics_json(const Metrics& metrics, const ContractConfig& config);
+// metrics.json; `used` is the evaluation that produced it ("evaluate_fast" | "evaluate").
+std::string metrics_json(const Metrics& metrics, const ContractConfig& config, const std::string& used);
 std::string iteration_index_json(const IterationRecord& record);
 
 }  // namespace qtune

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "qtune/pass.h"
+#include "run/interrupt.h"
 
 namespace qtune {
 
@@ -22,6 +23,7 @@ class IterationPassContext final : public PassContext {
   const std::vector<Batch>& calibration_batches() override { return batches_; }
   std::unique_ptr<Executor> make_executor(const Graph& graph) const override;
   Log& log() override { return log_; }
+  bool stop_requested() const override { return interrupt_requested(); }
   std::unique_ptr<BlockTrainer> make_block_trainer(const BlockTrainingSpec& spec) override;
 
   // Freezes the float reference: call after the PreQuantize passes, before quantization.

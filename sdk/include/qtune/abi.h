@@ -5,5 +5,5 @@
 #include <cstdint>
 
 namespace qtune {
-inline constexpr std::uint32_t kAbiVersion = 2;
+inline constexpr std::uint32_t kAbiVersion = 3;
 }  // namespace qtune

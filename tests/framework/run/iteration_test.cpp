@@ -73,7 +73,8 @@ TEST_F(IterateCnn, BaselineWritesEveryArtifact) {
   EXPECT_STREQ(metrics["_primary_key"].GetString(), "top1");
   EXPECT_EQ(metrics["_primary_value"].GetDouble(), metrics["top1"].GetDouble());
   EXPECT_STREQ(metrics["metric_direction"].GetString(), "max");
-  EXPECT_EQ(metrics.MemberCount(), 6u);  // samples, top1, top5 + the three framework keys
+  EXPECT_STREQ(metrics["_used"].GetString(), "evaluate_fast");  // no --use-full-eval: the contract's subset
+  EXPECT_EQ(metrics.MemberCount(), 7u);  // samples, top1, top5 + the four framework keys
 
   const auto index = read_json(dir / kIterationIndexFile);
   for (const char* key : {"iteration_id", "rationale", "model_path", "model_name", "target_chip", "primary_metric",
@@ -96,9 +97,15 @@ TEST_F(IterateCnn, BaselineWritesEveryArtifact) {
   EXPECT_EQ(index["int16_ops"].Size(), 0u);
   EXPECT_EQ(std::string(index["started_at"].GetString()).back(), 'Z');
 
-  const auto setting = read_json(dir / kSettingFile);
+  const auto setting = read_json(dir / kAppliedSettingFile);
   EXPECT_STREQ(setting["calib_algorithm"].GetString(), "kl");
   EXPECT_FALSE(setting["tqt_optimization"]["enabled"].GetBool());
+  // setting.json keeps the request: no pass block the baseline did not ask for, so a
+  // strategy does not read the default fusion_alignment as "lever 3c tried".
+  const auto requested = read_json(dir / kSettingFile);
+  EXPECT_EQ(requested["iteration_id"].GetInt(), 0);
+  EXPECT_FALSE(requested.HasMember("fusion_alignment"));
+  EXPECT_FALSE(requested.HasMember("tqt_optimization"));
   const auto ops = read_json(dir / kSimplifiedOpsFile);
   ASSERT_TRUE(ops.IsArray());
   EXPECT_GT(ops.Size(), 0u);
