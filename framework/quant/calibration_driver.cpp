@@ -1,11 +1,13 @@
 #include "quant/calibration_driver.h"
 
 #include <cmath>
+#include <exception>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
 #include "exec/graph_executor.h"
 #include "qtune/error.h"
@@ -31,16 +33,32 @@ struct SocketObservers {
   std::vector<std::pair<std::size_t, Pending*>> inputs, outputs;
 };
 
+// A parameter input as the quant hook maps it (fake-quantized with its weight config), made
+// once and copied out for every batch of both phases: parameter configs do not change while
+// activations calibrate, so every batch would compute the same tensor.
+struct MappedParameter {
+  std::once_flag once;
+  bool mapped = false;
+  Tensor value;
+};
+
 class CalibrationHook final : public OpHook {
  public:
-  CalibrationHook(const Graph& graph, std::unordered_map<const Op*, SocketObservers> at)
-      : quant_(make_quant_hook()), at_(std::move(at)) {}
+  CalibrationHook(std::unordered_map<const Op*, SocketObservers> at,
+                  std::unordered_map<const Op*, std::vector<std::unique_ptr<MappedParameter>>> parameters)
+      : quant_(make_quant_hook()), at_(std::move(at)), parameters_(std::move(parameters)) {}
   int phase = 1;
 
   bool map_input(const Op& op, std::size_t index, const Tensor& value, Tensor& out) override {
     if (auto it = at_.find(&op); it != at_.end())
       for (auto& [i, p] : it->second.inputs)
         if (i == index) feed(*p, value);
+    if (auto it = parameters_.find(&op); it != parameters_.end() && index < it->second.size() && it->second[index]) {
+      MappedParameter& m = *it->second[index];
+      std::call_once(m.once, [&] { m.mapped = quant_->map_input(op, index, value, m.value); });
+      if (m.mapped) out = m.value;
+      return m.mapped;
+    }
     return quant_->map_input(op, index, value, out);
   }
   void on_outputs(const Op& op, std::span<Tensor> outputs) override {
@@ -58,6 +76,7 @@ class CalibrationHook final : public OpHook {
   }
   std::unique_ptr<OpHook> quant_;
   std::unordered_map<const Op*, SocketObservers> at_;
+  std::unordered_map<const Op*, std::vector<std::unique_ptr<MappedParameter>>> parameters_;
 };
 
 void apply_render(TensorQuantConfig& c, const std::vector<double>& log2s, const std::string& algorithm,
@@ -78,6 +97,25 @@ std::unique_ptr<Observer> make(const ObserverFactory& f, const std::string& algo
   auto o = f(algorithm, c);
   if (!o) throw Error(fmt::format("no observer '{}' for {}", algorithm, where));
   return o;
+}
+
+// Renders the observers in parallel (each is its own state; kl's threshold search is the
+// costly part), then applies the results in `pending` order, so the outcome, and the first
+// error reported, do not depend on the thread count.
+void render_all(const std::vector<Pending*>& pending) {
+  std::vector<std::vector<double>> log2s(pending.size());
+  std::vector<std::exception_ptr> errors(pending.size());
+  tbb::parallel_for(std::size_t{0}, pending.size(), [&](std::size_t k) {
+    try {
+      log2s[k] = pending[k]->observer->render();
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  });
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    if (errors[k]) std::rethrow_exception(errors[k]);
+    apply_render(*pending[k]->config, log2s[k], pending[k]->config->observer, pending[k]->name);
+  }
 }
 
 }  // namespace
@@ -157,8 +195,20 @@ CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vecto
     }
   }
 
+  // Parameter inputs the quant hook fake-quantizes: mapped once, reused by every batch.
+  // Only configs already active and not calibrated here, so none changes during the phases.
+  std::unordered_map<const Op*, std::vector<std::unique_ptr<MappedParameter>>> parameters;
+  for (Op* op : graph.topological_order())
+    for (std::size_t i = 0; i < op->inputs.size(); ++i)
+      if (op->has_input(i) && op->inputs[i]->is_parameter && op->inputs[i]->value && applied_at_input(*op, i) &&
+          !seen.count(input_config(*op, i).get())) {
+        auto& slots = parameters[op];
+        slots.resize(op->inputs.size());
+        slots[i] = std::make_unique<MappedParameter>();
+      }
+
   auto executor = make_executor(graph);
-  CalibrationHook hook(graph, std::move(at));
+  CalibrationHook hook(std::move(at), std::move(parameters));
   // Sequential over batches: each observer sees the batches in order on one thread; the
   // executor parallelises inside each batch.
   hook.phase = 1;
@@ -167,28 +217,20 @@ CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vecto
     executor->run(b, &hook);
     if (options.progress) options.progress(1, ++done, batches.size());
   }
-  bool any_second = false;
-  for (auto& p : pending) {
-    if (p->two_phase) {
-      any_second = true;
-      continue;
-    }
-    apply_render(*p->config, p->observer->render(), p->config->observer, p->name);
-    ++report.activations;
-  }
-  if (any_second) {
+  std::vector<Pending*> one_phase, two_phase;
+  for (auto& p : pending) (p->two_phase ? two_phase : one_phase).push_back(p.get());
+  render_all(one_phase);
+  report.activations += one_phase.size();
+  if (!two_phase.empty()) {
     hook.phase = 2;  // configs activated in phase 1 are applied now
     done = 0;
     for (const auto& b : batches) {
       executor->run(b, &hook);
       if (options.progress) options.progress(2, ++done, batches.size());
     }
-    for (auto& p : pending)
-      if (p->two_phase) {
-        apply_render(*p->config, p->observer->render(), p->config->observer, p->name);
-        ++report.activations;
-        ++report.second_pass;
-      }
+    render_all(two_phase);
+    report.activations += two_phase.size();
+    report.second_pass += two_phase.size();
   }
   return report;
 }

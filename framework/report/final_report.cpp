@@ -162,6 +162,18 @@ class ReportWriter {
         if (gap->GetDouble() < 0) text += fmt::format(" (target exceeded by {:.4f})", -gap->GetDouble());
       }
       line(text);
+      // The gap above is on the value the search ranked (possibly evaluate_fast); say
+      // what the full evaluation of the best gives, which is what the chip will show.
+      if (best_) {
+        if (const auto full = full_eval(*best_)) {
+          const bool max = best_->metric_direction() != "min";
+          const double t = json_number(*target);
+          const bool met = max ? full->value >= t : full->value <= t;
+          line(fmt::format("- **Full evaluation of the best**: {}={} — target {} on the full set{}", pm_,
+                           full_eval_text(*full), met ? "met" : "NOT met",
+                           met ? "" : fmt::format(" (gap {:.4f})", std::fabs(t - full->value))));
+        }
+      }
     } else {
       line("- **Target**: not set");
     }

@@ -97,11 +97,45 @@ double cumulative_distance(const rapidjson::Value& a, const rapidjson::Value& b)
   return worst;
 }
 
+bool is_moment(const std::string& field) {
+  return field.find("Skewness") != std::string::npos || field.find("Kurtosis") != std::string::npos;
+}
+
+// Whether the series a "<Float|Quantized|Noise> Skewness/Kurtosis" field describes is
+// constant (its std is float32 rounding noise of its mean).
+bool constant_series(const rapidjson::Value& record, const std::string& field) {
+  const std::string series = field.substr(0, field.find(' '));
+  const auto std_it = record.FindMember((series + " Std").c_str());
+  const auto mean_it = record.FindMember((series + " Mean").c_str());
+  if (std_it == record.MemberEnd() || mean_it == record.MemberEnd() || !std_it->value.IsNumber() ||
+      !mean_it->value.IsNumber())
+    return false;
+  return std_it->value.GetDouble() <= 1e-6 * std::max(1e-30, std::abs(mean_it->value.GetDouble()));
+}
+
 void compare_statistical(const rapidjson::Value& ours, const rapidjson::Value& theirs, const Graph& graph,
                          const std::string& what) {
-  const auto a = records_by_key(ours), b = records_by_key(theirs);
-  EXPECT_EQ(a.size(), b.size()) << what << ": record count";
-  std::size_t values = 0, hists = 0, identical_hists = 0, renamed = 0, differ = 0;
+  const auto a = records_by_key(ours);
+  auto b = records_by_key(theirs);
+  // esp-ppq decomposes a strided ConvTranspose into InsertZeros (PPQ_Operation_k) + Conv
+  // before quantization; qtune keeps the ConvTranspose (parity.md): those ops' records have
+  // no counterpart. Every other record is compared.
+  std::size_t insert_zeros = 0;
+  // The decomposed Conv's input is the zero-inserted PPQ_Variable_k (other statistics).
+  std::size_t decomposed_inputs = 0;
+  for (auto it = b.begin(); it != b.end();) {
+    const bool zeros_op = std::string((*it->second)["Op type"].GetString()) == "InsertZeros";
+    const bool zeros_input = std::string((*it->second)["Variable name"].GetString()).rfind("PPQ_Variable_", 0) == 0;
+    if (!zeros_op && !zeros_input) {
+      ++it;
+      continue;
+    }
+    insert_zeros += zeros_op;
+    decomposed_inputs += !zeros_op;
+    it = b.erase(it);
+  }
+  std::size_t zero_inputs = decomposed_inputs;
+  std::size_t values = 0, hists = 0, identical_hists = 0, renamed = 0, differ = 0, constant = 0;
   for (const auto& [key, t] : b) {
     const auto it = a.find(key);
     if (it == a.end()) {
@@ -109,6 +143,13 @@ void compare_statistical(const rapidjson::Value& ours, const rapidjson::Value& t
       continue;
     }
     const rapidjson::Value& o = *it->second;
+    if (std::string(o["Op type"].GetString()) == "ConvTranspose" && std::string((*t)["Op type"].GetString()) == "Conv" &&
+        key.size() > 5 && key.compare(key.size() - 5, 5, "|in|1") == 0) {
+      // esp-ppq's decomposed Conv holds the flipped, channel-swapped weight: its 1024
+      // sampled elements are other elements (the LCG indexes the flattened tensor).
+      ++decomposed_inputs;
+      continue;
+    }
     for (const char* flag : {"Is parameter", "Is input", "Is output"})
       EXPECT_EQ(o[flag].GetBool(), (*t)[flag].GetBool()) << what << " " << key << " " << flag;
     const std::string op = (*t)["Op name"].GetString(), var = (*t)["Variable name"].GetString();
@@ -124,7 +165,13 @@ void compare_statistical(const rapidjson::Value& ours, const rapidjson::Value& t
     const double total_per_batch = 1024;
     for (const auto& m : t->GetObject()) {
       const std::string field = m.name.GetString();
-      if (m.value.IsNumber()) {
+      if (m.value.IsNumber() && is_moment(field) && constant_series(*t, field)) {
+        // A constant tensor: esp-ppq's float32 mean misses the value by an ulp, leaving a
+        // rounding-noise std (~1e-8 relative) and thus skewness ±1, kurtosis -2; the true
+        // moments are undefined (0/0), which qtune reports as NaN.
+        ++constant;
+        EXPECT_TRUE(std::isnan(o[m.name].GetDouble())) << what << " " << key << " '" << field << "' on a constant series";
+      } else if (m.value.IsNumber()) {
         ++values;
         const double mine = o[m.name].GetDouble(), ref = m.value.GetDouble();
         if (!close(mine, ref) && differ++ < 40)
@@ -155,9 +202,11 @@ void compare_statistical(const rapidjson::Value& ours, const rapidjson::Value& t
     }
   }
   if (differ >= 40) ADD_FAILURE() << what << ": " << differ << " values differ in all (first 40 listed)";
-  std::cout << fmt::format("[parity] {}: {} records ({} weights named differently), {} values, {} histograms ({} "
-                           "identical)\n",
-                           what, b.size(), renamed, values, hists, identical_hists);
+  // Ours keeps one record per decomposed ConvTranspose data input, compared with nothing.
+  EXPECT_EQ(a.size(), b.size() + zero_inputs) << what << ": record count";
+  std::cout << fmt::format("[parity] {}: {} records ({} weights named differently, {} InsertZeros, {} decomposed-ConvTranspose set aside), {} "
+                           "values, {} moments of constant series, {} histograms ({} identical)\n",
+                           what, b.size(), renamed, insert_zeros, decomposed_inputs, values, constant, hists, identical_hists);
 }
 
 class AnalyserParity : public testing::TestWithParam<ParityCase> {};
@@ -185,7 +234,7 @@ TEST_P(AnalyserParity, MatchesEspPpqsOwnAnalysers) {
 std::vector<ParityCase> analyser_cases() {
   std::vector<ParityCase> out;
   for (const ParityCase& c : test::parity_cases())
-    if (c.name != "ppocr_det") out.push_back(c);
+    out.push_back(c);
   return out;
 }
 

@@ -36,54 +36,71 @@ KlSearch kl_search(std::span<const std::int64_t> counts, int bits) {
   for (std::int64_t i = 0; i < zeroed; ++i) h[i] = 0.0f;
   h[zeroed] = 1.0f;
 
-  // suffix[i] = Σ h[i:] exactly (integers in double).
+  // suffix[i] = Σ h[i:] and prefix[i] = Σ h[:i] exactly (integers in double), and the
+  // number of non-zero bins before i.
   std::vector<double> suffix(static_cast<std::size_t>(b) + 1, 0.0);
   for (std::int64_t i = b - 1; i >= 0; --i) suffix[i] = suffix[i + 1] + static_cast<double>(h[i]);
+  std::vector<double> prefix(static_cast<std::size_t>(b) + 1, 0.0);
+  std::vector<std::int64_t> nonzero_before(static_cast<std::size_t>(b) + 1, 0);
+  std::vector<std::int64_t> nonzero_bins;  // indices of the bins with h > 0, ascending
+  for (std::int64_t i = 0; i < b; ++i) {
+    prefix[i + 1] = prefix[i] + static_cast<double>(h[i]);
+    nonzero_before[i + 1] = nonzero_before[i] + (h[i] > 0.0f ? 1 : 0);
+    if (h[i] > 0.0f) nonzero_bins.push_back(i);
+  }
   const float total = static_cast<float>(suffix[0]);
 
-  // P_i = h_i / total for i < L−1 does not depend on L: its log10 term is computed once.
+  // P_i = h_i / total for i < L−1 does not depend on L: its log10 term is computed once
+  // (only where h_i > 0: a zero P_i adds nothing to any divergence).
   std::vector<float> p(static_cast<std::size_t>(b));
   std::vector<double> log_p(static_cast<std::size_t>(b));
   for (std::int64_t i = 0; i < b; ++i) {
     p[i] = h[i] / total;
-    log_p[i] = std::log10(static_cast<double>(p[i]) + kKlLogEps);
+    if (h[i] > 0.0f) log_p[i] = std::log10(static_cast<double>(p[i]) + kKlLogEps);
   }
 
+  // The reference builds Q bin by bin; the same values come from per-group figures:
+  //  - a group's sum of h (integers, exact in double either way) and its non-zero count
+  //    from the prefix arrays;
+  //  - every non-zero bin of a group holds the group's mean, so Q_i = mean / ΣQ and its
+  //    log10 are one value per group; a zero bin has Q_i = 0 / ΣQ;
+  //  - ΣQ adds the mean once per non-zero bin, groups in order: the same additions in the
+  //    same order as the bin loop;
+  //  - the divergence adds the terms of the non-zero P_i in ascending i, then P[L−1]
+  //    (zero P_i are skipped there too).
+  // So every candidate's divergence is bit-identical to the bin-by-bin computation.
   KlSearch out;
-  std::vector<float> q;
+  std::vector<float> group_mean(static_cast<std::size_t>(qb));
+  std::vector<double> log_q_group(static_cast<std::size_t>(qb));
   double best = 0.0;
   for (std::int64_t l = qb; l <= b; l += qb) {
     const std::int64_t ratio = l / qb;
-    // Q: group means written back into the non-zero bins.
-    q.assign(static_cast<std::size_t>(l), 0.0f);
     double q_sum = 0.0;
     for (std::int64_t g = 0; g < qb; ++g) {
-      double group_sum = 0.0;
-      std::int64_t nonzero = 0;
-      for (std::int64_t j = g * ratio; j < (g + 1) * ratio; ++j) {
-        group_sum += static_cast<double>(h[j]);
-        nonzero += h[j] > 0.0f ? 1 : 0;
-      }
+      const std::int64_t lo = g * ratio, hi = (g + 1) * ratio;
+      const double group_sum = prefix[hi] - prefix[lo];
+      const std::int64_t nonzero = nonzero_before[hi] - nonzero_before[lo];
       const float mean = static_cast<float>(group_sum) / static_cast<float>(nonzero == 0 ? 1 : nonzero);
-      for (std::int64_t j = g * ratio; j < (g + 1) * ratio; ++j)
-        if (h[j] > 0.0f) {
-          q[j] = mean;
-          q_sum += static_cast<double>(mean);
-        }
+      group_mean[g] = mean;
+      for (std::int64_t k = 0; k < nonzero; ++k) q_sum += static_cast<double>(mean);
     }
     const float q_total = static_cast<float>(q_sum);
+    for (std::int64_t g = 0; g < qb; ++g)
+      log_q_group[g] = std::log10(static_cast<double>(group_mean[g] / q_total) + kKlLogEps);
+    const double log_q_empty = std::log10(static_cast<double>(0.0f / q_total) + kKlLogEps);
 
     // P[L−1] carries the clipped tail.
     const float p_last_count = h[l - 1] + static_cast<float>(suffix[l]);
     const float p_last = p_last_count / total;
 
     double kl = 0.0;
-    for (std::int64_t i = 0; i < l; ++i) {
-      const float pi = i == l - 1 ? p_last : p[i];
-      if (pi == 0.0f) continue;  // 0 · finite adds nothing
-      const double lp = i == l - 1 ? std::log10(static_cast<double>(pi) + kKlLogEps) : log_p[i];
-      const float qi = q[i] / q_total;
-      kl += static_cast<double>(pi) * (lp - std::log10(static_cast<double>(qi) + kKlLogEps));
+    for (const std::int64_t i : nonzero_bins) {
+      if (i >= l - 1) break;
+      kl += static_cast<double>(p[i]) * (log_p[i] - log_q_group[i / ratio]);
+    }
+    if (p_last != 0.0f) {
+      const double lq = h[l - 1] > 0.0f ? log_q_group[(l - 1) / ratio] : log_q_empty;
+      kl += static_cast<double>(p_last) * (std::log10(static_cast<double>(p_last) + kKlLogEps) - lq);
     }
     out.candidates.push_back(l);
     out.divergences.push_back(kl);

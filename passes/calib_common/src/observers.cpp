@@ -23,12 +23,8 @@ void check_range(const TensorQuantConfig& config, const char* who) {
 
 // torch's value.min() / value.max() of one batch (NaNs skipped).
 std::pair<float, float> batch_min_max(std::span<const float> v) {
-  float lo = v[0], hi = v[0];
-  for (const float x : v) {
-    if (x < lo || std::isnan(lo)) lo = x;
-    if (x > hi || std::isnan(hi)) hi = x;
-  }
-  return {lo, hi};
+  const MinMax m = nan_skipping_min_max(v);
+  return {m.min, m.max};
 }
 }  // namespace
 

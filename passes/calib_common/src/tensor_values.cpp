@@ -1,6 +1,7 @@
 #include "qtune/calib/tensor_values.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -16,6 +17,81 @@ FloatValues::FloatValues(const Tensor& t, const char* who) {
     owned_ = t.to_float();
     span_ = owned_;
   }
+}
+
+namespace {
+
+// The loop nan_skipping_min_max reproduces, used for short spans and the rare cases the
+// vector result cannot decide (no non-NaN value, or an infinite extreme).
+MinMax scalar_min_max(std::span<const float> v) {
+  float lo = v[0], hi = v[0];
+  for (const float x : v) {
+    if (x < lo || std::isnan(lo)) lo = x;
+    if (x > hi || std::isnan(hi)) hi = x;
+  }
+  return {lo, hi};
+}
+
+// 8 float lanes (one AVX2 register under x86-64-v3; GCC splits it into two SSE registers
+// otherwise). `x < lo ? x : lo` keeps lo when x is NaN, like the scalar loop once lo holds a
+// number: that is minps' own rule.
+typedef float Lanes8 __attribute__((vector_size(8 * sizeof(float))));
+constexpr std::size_t kLanes = 8;
+constexpr std::size_t kUnroll = 4;  // independent accumulators per extreme (latency of the compare/blend)
+// Below this many values the scalar loop is as fast and needs no fix-up.
+constexpr std::size_t kVectorMin = kLanes * kUnroll;
+
+Lanes8 load8(const float* p) {
+  Lanes8 x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+
+// First value of `v` that compares equal to `target` (v contains one).
+float first_equal(std::span<const float> v, float target) {
+  for (const float x : v)
+    if (x == target) return x;
+  return target;
+}
+
+}  // namespace
+
+MinMax nan_skipping_min_max(std::span<const float> v) {
+  const std::size_t n = v.size();
+  if (n < kVectorMin) return scalar_min_max(v);
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const float* p = v.data();
+  Lanes8 lo[kUnroll], hi[kUnroll];
+  for (std::size_t k = 0; k < kUnroll; ++k) {
+    lo[k] = Lanes8{} + kInf;
+    hi[k] = Lanes8{} - kInf;
+  }
+  std::size_t i = 0;
+  for (; i + kLanes * kUnroll <= n; i += kLanes * kUnroll)
+    for (std::size_t k = 0; k < kUnroll; ++k) {
+      const Lanes8 x = load8(p + i + k * kLanes);
+      lo[k] = x < lo[k] ? x : lo[k];
+      hi[k] = x > hi[k] ? x : hi[k];
+    }
+  for (std::size_t k = 1; k < kUnroll; ++k) {
+    lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
+    hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
+  }
+  float mn = kInf, mx = -kInf;
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    mn = lo[0][l] < mn ? lo[0][l] : mn;
+    mx = hi[0][l] > mx ? hi[0][l] : mx;
+  }
+  for (; i < n; ++i) {
+    mn = p[i] < mn ? p[i] : mn;
+    mx = p[i] > mx ? p[i] : mx;
+  }
+  // +inf / -inf left: no number at all, or an infinite extreme; let the reference loop decide.
+  if (mn == kInf || mx == -kInf) return scalar_min_max(v);
+  // Equal values have equal bits except +0 / -0, where the scalar loop keeps the first.
+  if (mn == 0.0f) mn = first_equal(v, 0.0f);
+  if (mx == 0.0f) mx = first_equal(v, 0.0f);
+  return {mn, mx};
 }
 
 namespace {

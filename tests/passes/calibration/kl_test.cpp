@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -130,6 +131,89 @@ TEST(CalibKl, MatchesANaiveComputationOnRandomHistograms) {
       if (expected[i] < expected[best]) best = i;
     }
     EXPECT_EQ(s.best_bins, static_cast<std::int64_t>((best + 1) << (bits - 1))) << "trial " << trial;
+  }
+}
+
+// kl_search as it was written before log10(Q) was taken once per group: one log10 per
+// non-zero bin. The current search must give bit-identical divergences (NaN included).
+std::vector<double> per_bin_log_kl(const std::vector<std::int64_t>& counts, int bits) {
+  const auto qb = std::int64_t{1} << (bits - 1);
+  const auto b = static_cast<std::int64_t>(counts.size());
+  std::vector<float> h(counts.size());
+  for (std::int64_t i = 0; i < b; ++i) h[i] = static_cast<float>(counts[i]);
+  const auto zeroed = static_cast<std::int64_t>(static_cast<double>(b) * 0.002);
+  for (std::int64_t i = 0; i < zeroed; ++i) h[i] = 0.0f;
+  h[zeroed] = 1.0f;
+  std::vector<double> suffix(counts.size() + 1, 0.0);
+  for (std::int64_t i = b - 1; i >= 0; --i) suffix[i] = suffix[i + 1] + static_cast<double>(h[i]);
+  const float total = static_cast<float>(suffix[0]);
+  std::vector<float> p(counts.size());
+  std::vector<double> log_p(counts.size());
+  for (std::int64_t i = 0; i < b; ++i) {
+    p[i] = h[i] / total;
+    log_p[i] = std::log10(static_cast<double>(p[i]) + 1e-30);
+  }
+  std::vector<double> out;
+  for (std::int64_t l = qb; l <= b; l += qb) {
+    const std::int64_t ratio = l / qb;
+    std::vector<float> q(static_cast<std::size_t>(l), 0.0f);
+    double q_sum = 0.0;
+    for (std::int64_t g = 0; g < qb; ++g) {
+      double group_sum = 0.0;
+      std::int64_t nonzero = 0;
+      for (std::int64_t j = g * ratio; j < (g + 1) * ratio; ++j) {
+        group_sum += static_cast<double>(h[j]);
+        nonzero += h[j] > 0.0f ? 1 : 0;
+      }
+      const float mean = static_cast<float>(group_sum) / static_cast<float>(nonzero == 0 ? 1 : nonzero);
+      for (std::int64_t j = g * ratio; j < (g + 1) * ratio; ++j)
+        if (h[j] > 0.0f) {
+          q[j] = mean;
+          q_sum += static_cast<double>(mean);
+        }
+    }
+    const float q_total = static_cast<float>(q_sum);
+    const float p_last = (h[l - 1] + static_cast<float>(suffix[l])) / total;
+    double kl = 0.0;
+    for (std::int64_t i = 0; i < l; ++i) {
+      const float pi = i == l - 1 ? p_last : p[i];
+      if (pi == 0.0f) continue;
+      const double lp = i == l - 1 ? std::log10(static_cast<double>(pi) + 1e-30) : log_p[i];
+      const float qi = q[i] / q_total;
+      kl += static_cast<double>(pi) * (lp - std::log10(static_cast<double>(qi) + 1e-30));
+    }
+    out.push_back(kl);
+  }
+  return out;
+}
+
+TEST(CalibKl, GroupWiseLogOfQIsBitIdenticalToPerBinLog) {
+  std::mt19937 rng(21);
+  struct Case {
+    int bits;
+    std::size_t bins;
+  };
+  // int8 default, a 5-bit width, and 2-bit with 1000x bins: there the zeroed leading bins
+  // cover the first candidates entirely, so ΣQ = 0 and the divergence is NaN.
+  for (const Case c : {Case{8, 4096}, Case{5, 512}, Case{2, 2000}, Case{8, 128}}) {
+    for (int trial = 0; trial < 3; ++trial) {
+      std::vector<std::int64_t> h(c.bins);
+      std::uniform_int_distribution<int> noise(0, 40);
+      for (std::size_t i = 0; i < c.bins; ++i) {
+        const double decay =
+            5000.0 * std::exp(-static_cast<double>(i) / (static_cast<double>(c.bins) / (2.0 + trial)));
+        h[i] = noise(rng) < 10 ? 0 : static_cast<std::int64_t>(decay) + noise(rng);
+      }
+      if (trial == 2)
+        for (std::size_t i = c.bins / 3; i < c.bins; ++i) h[i] = 0;  // an empty tail
+      const std::vector<double> want = per_bin_log_kl(h, c.bits);
+      const KlSearch s = kl_search(h, c.bits);
+      ASSERT_EQ(s.divergences.size(), want.size());
+      for (std::size_t i = 0; i < want.size(); ++i)
+        EXPECT_EQ(std::memcmp(&s.divergences[i], &want[i], sizeof(double)), 0)
+            << "bits " << c.bits << " bins " << c.bins << " trial " << trial << " candidate " << i << ": "
+            << s.divergences[i] << " vs " << want[i];
+    }
   }
 }
 

@@ -22,6 +22,17 @@ class FloatValues {
   std::span<const float> span_;
 };
 
+// torch's value.min() / value.max() of one batch with NaNs skipped, exactly as the scalar
+// loop `lo = v[0]; for x: if (x < lo || isnan(lo)) lo = x` (and the same for hi) gives them:
+// the smallest (largest) non-NaN value, and among values that compare equal (+0 and -0) the
+// first one in memory order; all NaN: the last NaN. Vectorised (AVX2 lanes when compiled
+// for x86-64-v3, SSE2 otherwise); `v` must not be empty.
+struct MinMax {
+  float min = 0.0f;
+  float max = 0.0f;
+};
+MinMax nan_skipping_min_max(std::span<const float> v);
+
 // Min and max of every channel along `axis` (whole tensor otherwise): torch's
 // transpose(0, axis) + flatten(1) + min/max(dim=1). NaNs are skipped.
 struct ChannelRange {
