@@ -124,7 +124,8 @@ std::string value_with_error(const IterationRow& row) {
 }
 
 std::optional<FullEval> full_eval(const IterationRow& row) {
-  const rapidjson::Value& f = row.field("full_eval");
+  // The confirmation of a target (full_eval), else the finalize-time evaluation (final_eval).
+  const rapidjson::Value& f = row.field("full_eval").IsObject() ? row.field("full_eval") : row.field("final_eval");
   if (!f.IsObject()) return std::nullopt;
   const rapidjson::Value* v = json_member(&f, "primary_value");
   if (!json_finite(v)) return std::nullopt;

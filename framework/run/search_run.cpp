@@ -4,6 +4,7 @@
 #include <ctime>
 #include <ostream>
 #include <regex>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -133,6 +134,75 @@ std::string setting_for(const std::string& setting_json, int id) {
   return json_pretty(doc) + "\n";
 }
 
+// Best and runner-up by the history's own ordering (value, then id).
+std::vector<const IterationRow*> best_two(const History& rows) {
+  std::vector<const IterationRow*> finite;
+  for (const auto& row : rows)
+    if (row.has_finite_value()) finite.push_back(&row);
+  if (finite.empty()) return {};
+  const bool max = finite.front()->metric_direction() != "min";
+  std::stable_sort(finite.begin(), finite.end(), [&](const IterationRow* a, const IterationRow* b) {
+    if (a->value() != b->value()) return max ? a->value() > b->value() : a->value() < b->value();
+    return a->id < b->id;
+  });
+  if (finite.size() > 2) finite.resize(2);
+  return finite;
+}
+
+// The report shows the full evaluation of the best and the runner-up: a row measured on
+// evaluate_fast only is run again (same setting, deterministic) with evaluate() into
+// iter_N/final_eval/, and iteration_index.json gains "final_eval" {primary_value, samples}.
+// Strategies never read final_eval; it only informs the person reading the report.
+void evaluate_finalists(const History& rows, const IterationRequest& base, std::ostream& out) {
+  for (const IterationRow* row : best_two(rows)) {
+    const auto& used = row->field("evaluation");
+    if (!used.IsString() || std::string(used.GetString()) != "evaluate_fast") continue;
+    if (row->field("full_eval").IsObject() || row->field("final_eval").IsObject()) continue;
+    if (interrupt_requested()) return;
+    out << fmt::format("[run] full evaluate() of iter_{} for the report (it was ranked on evaluate_fast)\n", row->id);
+    IterationRequest again = base;
+    again.output_dir = row->dir / "final_eval";
+    again.setting = row->dir / kSettingFile;
+    again.use_full_eval = true;
+    again.confirm_target = false;
+    again.analyse = false;
+    again.echo = false;
+    const IterationResult done = run_iteration(again);
+    if (!done.ok() || !done.record.primary_value) {
+      out << fmt::format("[run] full evaluation of iter_{} failed: {}\n", row->id, done.record.error);
+      continue;
+    }
+    const fs::path index_path = row->dir / kIterationIndexFile;
+    auto index = parse_json(read_file(index_path), index_path.string());
+    auto& a = index.GetAllocator();
+    rapidjson::Value final_eval(rapidjson::kObjectType);
+    final_eval.AddMember("primary_value", *done.record.primary_value, a);
+    if (auto it = done.metrics.find("samples"); it != done.metrics.end()) final_eval.AddMember("samples", it->second, a);
+    final_eval.AddMember("dir", rapidjson::Value("final_eval", a), a);
+    index.RemoveMember("final_eval");
+    index.AddMember("final_eval", final_eval, a);
+    write_file_atomic(index_path, json_pretty(index) + "\n");
+    out << fmt::format("[run] iter_{}: evaluate_fast {} -> evaluate() {}\n", row->id, python_float_repr(row->value()),
+                       python_float_repr(*done.record.primary_value));
+  }
+}
+
+// After a finalizing compare: evaluate the finalists fully, then render the report again.
+void finalize_with_full_numbers(const fs::path& outputs, const StrategyHost& host, report::CompareRequest compare,
+                                const std::string& category, const IterationRequest& base, std::ostream& out, Log& log) {
+  const History rows = load_history(outputs);
+  const auto before = best_two(rows);
+  bool missing = false;
+  for (const auto* row : before)
+    missing |= row->field("evaluation").IsString() && std::string(row->field("evaluation").GetString()) == "evaluate_fast" &&
+               !row->field("full_eval").IsObject() && !row->field("final_eval").IsObject();
+  if (!missing) return;
+  evaluate_finalists(rows, base, out);
+  compare.finalize_category = category;
+  std::ostringstream quiet;  // the table was printed already
+  report::run_compare(host, compare, quiet, log);
+}
+
 }  // namespace
 
 RunResult run_search(const RunRequest& request, std::ostream& out) {
@@ -195,6 +265,7 @@ RunResult run_search(const RunRequest& request, std::ostream& out) {
       auto decision = report::run_compare(host, compare, out, log);
       if (!decision.finalize_category.empty()) {
         result.stop_reason = decision.finalize_category;
+        finalize_with_full_numbers(outputs, host, compare, decision.finalize_category, base, out, log);
         out << fmt::format("[run] finalized ({}); {}. Report: {}\n", decision.finalize_category, best_line(rows),
                            (outputs / "final_report.md").string());
         return result;
@@ -212,6 +283,7 @@ RunResult run_search(const RunRequest& request, std::ostream& out) {
         compare.finalize_category = "budget_spent";
         const auto final = report::run_compare(host, compare, out, log);
         result.stop_reason = final.finalize_category.empty() ? "budget_spent" : final.finalize_category;
+        finalize_with_full_numbers(outputs, host, compare, result.stop_reason, base, out, log);
         out << fmt::format("[run] iteration budget spent ({} run); finalized: {}. Report: {}\n", result.iterations_run,
                            best_line(rows), (outputs / "final_report.md").string());
         return result;

@@ -156,6 +156,9 @@ std::optional<IterationRow> gather(int id, const fs::path& dir) {
   b.set("standard_error", json_finite(get(met, "_primary_stderr")) ? get(met, "_primary_stderr") : nullptr);
   b.set("evaluation", get(met, "_used"));
   b.set("full_eval", get(idx, "full_eval"));
+  // The full evaluation qtune run makes of the best and the runner-up when it finalizes:
+  // for the report only (strategies decide on what the search itself measured).
+  b.set("final_eval", get(idx, "final_eval"));
   return row;
 }
 

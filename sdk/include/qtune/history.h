@@ -45,7 +45,8 @@ std::string python_json_dumps(const rapidjson::Value& value);
 // extra_metrics, target_metric, deploy_runtime_priority, non_computing_hot_ops_count,
 // graphwise_jumps_count, model_name, target_chip) plus qtune's own: `samples` (the
 // evaluated sample count when metrics.json carries one) and `full_eval` (the confirming
-// full evaluation of a run, when one was made; see qtune run). It is what
+// full evaluation of a run, when one was made; see qtune run) and `final_eval` (the full
+// evaluation of the best and runner-up made when a run finalizes). It is what
 // comparison.json lists under "iterations".
 struct BOOST_SYMBOL_VISIBLE IterationRow {
   int id = 0;

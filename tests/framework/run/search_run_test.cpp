@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -94,6 +95,29 @@ TEST_F(RunCnn, ConfirmedTargetFinalizesAfterTheBaseline) {
   EXPECT_TRUE(read_json(outputs / "iter_0" / "iteration_index.json")["full_eval"]["reaches_target"].GetBool());
   const auto comparison = read_json(outputs / "comparison.json");
   EXPECT_STREQ(comparison["next_step_hint"]["finalize_reason"]["category"].GetString(), "target_reached");
+}
+
+}  // namespace
+}  // namespace qtune
+
+namespace qtune {
+namespace {
+
+TEST_F(RunCnn, FinalReportGetsTheFullEvaluationOfTheBest) {
+  // A target the subset never reaches: iter_0 is ranked on evaluate_fast only; when the
+  // budget finalizes the run, the best is evaluated on the full set for the report.
+  const std::string out = run("--iterations 1 --target 95");
+  const fs::path outputs = root_ / "outputs";
+  const auto index = read_json(outputs / "iter_0" / "iteration_index.json");
+  EXPECT_FALSE(index.HasMember("full_eval"));
+  ASSERT_TRUE(index.HasMember("final_eval")) << out;
+  const double full = index["final_eval"]["primary_value"].GetDouble();
+  EXPECT_EQ(index["final_eval"]["samples"].GetDouble(), 10000.0);
+  // The full set scores differently from the 1000-image subset (~89.9 vs ~91.5).
+  EXPECT_NE(full, index["primary_value"].GetDouble());
+  const std::string report = read_file(outputs / "final_report.md");
+  EXPECT_NE(report.find("Full evaluation of the best"), std::string::npos) << report;
+  EXPECT_NE(report.find(fmt::format("{:.4f}", full)), std::string::npos) << report;
 }
 
 }  // namespace
