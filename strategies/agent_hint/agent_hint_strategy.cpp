@@ -9,6 +9,7 @@
 
 #include "qtune/sdk.h"
 #include "qtune/search/advice.h"
+#include "qtune/search/json_util.h"
 #include "qtune/search/search_options.h"
 #include "qtune/search/state_machine.h"
 
@@ -17,15 +18,6 @@ namespace {
 namespace search = qtune::search;
 using rapidjson::Document;
 using rapidjson::Value;
-
-std::string json_text(const Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                    rapidjson::kWriteNanAndInfFlag>
-      writer(buffer);
-  value.Accept(writer);
-  return buffer.GetString();
-}
 
 // {"next_step_hint": {keys merged into comparison.json's next_step_hint},
 //  "search_state": {every fact of the decision}}
@@ -43,7 +35,7 @@ std::string hint_json(const search::SearchState& state) {
   hint.AddMember("next_step_hint", next, a);
   Document full = search::search_state_json(state);
   hint.AddMember("search_state", Value(full, a), a);
-  return json_text(hint);
+  return search::compact_json(hint);
 }
 
 std::string decision_reason(const search::SearchState& s) {

@@ -14,6 +14,7 @@
 #include "lever_fill.h"
 #include "phase5_planner.h"
 #include "qtune/sdk.h"
+#include "qtune/search/json_util.h"
 #include "qtune/search/search_options.h"
 #include "qtune/search/state_machine.h"
 #include "qtune/search/templates.h"
@@ -29,15 +30,6 @@ using qtune::StrategyDecision;
 
 constexpr const char* kNoiseSigmas = "noise_sigmas";
 constexpr const char* kMaxPhase5 = "max_phase5_iterations";
-
-std::string compact(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                    rapidjson::kWriteNanAndInfFlag>
-      writer(buffer);
-  value.Accept(writer);
-  return buffer.GetString();
-}
 
 // The rows as the search should judge them: an iteration whose evaluate_fast() reached
 // the target but whose confirming full evaluate() did not counts with the full value.
@@ -212,7 +204,7 @@ class PhasedLinear final : public qtune::Strategy {
     doc.AddMember("next_step_hint", next, a);
     auto full = search::search_state_json(state);
     doc.AddMember("search_state", rapidjson::Value(full, a), a);
-    return compact(doc);
+    return search::compact_json(doc);
   }
 };
 

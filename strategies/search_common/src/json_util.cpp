@@ -1,5 +1,8 @@
 #include "qtune/search/json_util.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -76,6 +79,15 @@ JsonValue json_copy(const JsonValue& value, JsonAllocator& allocator) { return J
 
 JsonValue json_string(const std::string& text, JsonAllocator& allocator) {
   return JsonValue(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+}
+
+std::string compact_json(const JsonValue& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
+                    rapidjson::kWriteNanAndInfFlag>
+      writer(buffer);
+  value.Accept(writer);
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace qtune::search

@@ -261,13 +261,7 @@ Document search_state_json(const SearchState& s) {
 }
 
 std::string to_json(const SearchState& state) {
-  const Document d = search_state_json(state);
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                    rapidjson::kWriteNanAndInfFlag>
-      writer(buffer);
-  d.Accept(writer);
-  return buffer.GetString();
+  return compact_json(search_state_json(state));
 }
 
 }  // namespace qtune::search

@@ -12,7 +12,9 @@
 #include "artifacts/json.h"
 #include "exec/executor_model.h"
 #include "framework/cli/run_qtune.h"
+#include "framework/run/cnn_contract.h"
 #include "host/contract_host.h"
+#include "run/interrupt.h"
 #include "run/iteration.h"
 
 namespace qtune {
@@ -23,13 +25,8 @@ using test::run_qtune;
 
 namespace fs = std::filesystem;
 
-const fs::path kCnnContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_cnn.so";
-
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
-}
+using test::fashion_data_present;
+using test::kCnnContract;
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
@@ -234,6 +231,32 @@ TEST_F(IterateCnn, ErrorsAreRecordedAndLeaveOtherIterationsIntact) {
   EXPECT_NE(r.err.find("exactly one of --baseline and --setting"), std::string::npos) << r.err;
 
   EXPECT_EQ(read_file(earlier / "metrics.json"), "{\"top1\": 1}\n");  // untouched
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace qtune
+
+namespace qtune {
+namespace {
+
+TEST_F(IterateCnn, CtrlCStopsAtTheNextStageAndRecordsInterrupted) {
+  // The first Ctrl-C only raises the flag (run/interrupt.h); the iteration stops before
+  // its next stage, writes its record as "interrupted" with exit 130, and no metrics.
+  const fs::path root = fresh_dir("qtune_iterate_interrupted");
+  IterationRequest request;
+  request.contract = kCnnContract;
+  request.output_dir = root / "iter_0";
+  request.echo = false;
+  request_interrupt();
+  const IterationResult result = run_iteration(request);
+  reset_interrupt();
+  EXPECT_EQ(result.record.status, "interrupted");
+  EXPECT_EQ(result.exit_code, kExitInterrupted);
+  EXPECT_NE(result.record.error.find("before stage 'prequantize'"), std::string::npos) << result.record.error;
+  const auto index = read_json(request.output_dir / kIterationIndexFile);
+  EXPECT_STREQ(index["status"].GetString(), "interrupted");
+  EXPECT_FALSE(fs::exists(request.output_dir / kMetricsFile));
   fs::remove_all(root);
 }
 

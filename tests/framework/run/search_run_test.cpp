@@ -12,6 +12,7 @@
 #include "artifacts/atomic_file.h"
 #include "artifacts/json.h"
 #include "framework/cli/run_qtune.h"
+#include "framework/run/cnn_contract.h"
 
 namespace qtune {
 namespace {
@@ -20,13 +21,8 @@ using test::quoted;
 using test::run_qtune;
 namespace fs = std::filesystem;
 
-const fs::path kCnnContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_cnn.so";
-
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
-}
+using test::fashion_data_present;
+using test::kCnnContract;
 
 rapidjson::Document read_json(const fs::path& path) { return parse_json(read_file(path), path.string()); }
 

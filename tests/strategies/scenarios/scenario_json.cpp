@@ -1,5 +1,7 @@
 #include "scenario_json.h"
 
+#include "qtune/search/json_util.h"
+
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -32,15 +34,7 @@ void decode_floats(JsonValue& value) {
   }
 }
 
-std::string dump_json(const JsonValue& value) {
-  // Compact: Debian's RapidJSON 1.1 PrettyWriter does not compile with kWriteNanAndInfFlag.
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                    rapidjson::kWriteNanAndInfFlag>
-      writer(buffer);
-  value.Accept(writer);
-  return buffer.GetString();
-}
+std::string dump_json(const JsonValue& value) { return qtune::search::compact_json(value); }
 
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());

@@ -34,5 +34,8 @@ std::string ascii_lower(std::string text);
 // Deep copy into `allocator`.
 JsonValue json_copy(const JsonValue& value, JsonAllocator& allocator);
 JsonValue json_string(const std::string& text, JsonAllocator& allocator);
+// Compact JSON text, NaN / Infinity written as tokens (hint_json, search_state). Compact
+// because Debian's RapidJSON 1.1 PrettyWriter does not compile with kWriteNanAndInfFlag.
+std::string compact_json(const JsonValue& value);
 
 }  // namespace qtune::search
