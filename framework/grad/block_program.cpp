@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "grad/fake_quant_grad.h"
+#include "grad/rounding_grad.h"
 #include "qtune/error.h"
 #include "qtune/fake_quant.h"
 #include "qtune/quant_graph.h"
@@ -32,6 +33,7 @@ struct BlockProgram::Frame {
   std::vector<const Tensor*> view;   // per slot
   std::vector<Tensor> owned;         // per slot: values computed here
   std::vector<std::vector<int>> exponents;  // per trainable scale: round(α)
+  bool hard_rounding = false;
 };
 
 int BlockProgram::slot_of_variable(const Variable& v) {
@@ -54,7 +56,7 @@ int BlockProgram::add_quant_node(int from, const QuantSlot& config, bool train_s
   if (train_scales && config->state == QuantState::Calibrated) {
     // One α per config object: a config applied twice would share it (it is applied once).
     for (std::size_t k = parameter_count_; k < trainables_.size(); ++k)
-      if (trainables_[k].config == config) n.scale = static_cast<int>(k);
+      if (is_scale(k) && trainables_[k].config == config) n.scale = static_cast<int>(k);
     if (n.scale < 0) {
       Trainable t;
       t.name = config->applied_at;
@@ -69,7 +71,31 @@ int BlockProgram::add_quant_node(int from, const QuantSlot& config, bool train_s
   return nodes_.back().out[0];
 }
 
-BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales) {
+int BlockProgram::add_rounding_node(int from, const Variable& weight, const QuantSlot& config) {
+  Node n;
+  n.config = config;
+  n.in = {from};
+  n.out = {static_cast<int>(slots_++)};
+  constants_.push_back(nullptr);
+  trainable_of_slot_.push_back(-1);
+  for (std::size_t k = parameter_count_; k < trainables_.size(); ++k)
+    if (trainables_[k].rounding && trainables_[k].variable == &weight) n.rounding = static_cast<int>(k);
+  if (n.rounding < 0) {
+    Trainable t;
+    t.name = weight.name;
+    t.variable = &weight;
+    t.config = config;
+    t.rounding = true;
+    t.value = initial_rounding(*weight.value, *config, config->exponents);
+    n.rounding = static_cast<int>(trainables_.size());
+    trainables_.push_back(std::move(t));
+  }
+  nodes_.push_back(std::move(n));
+  return nodes_.back().out[0];
+}
+
+BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales,
+                           bool learn_rounding) {
   if (ops.empty()) throw Error("block program: no ops");
   // Topological order of the block's ops, as the graph orders them.
   std::set<const Op*> in_block(ops.begin(), ops.end());
@@ -81,7 +107,7 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
 
   // Pass 1: trainable parameters (they come first in trainables_).
   std::set<const Variable*> trained;
-  for (const Op* op : ops_) {
+  for (const Op* op : learn_rounding ? std::vector<const Op*>{} : ops_) {
     const bool quantized = op_quant_bits(*op) != 0;
     const bool all_params = quantized && (kComputingOps.count(op->type) || op->type == "Add" || op->type == "Mul");
     for (std::size_t i = 0; i < op->inputs.size(); ++i) {
@@ -130,7 +156,11 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
           throw Error(fmt::format("block program: {} reads '{}' before the block computes it", op_label(*op), v->name));
         }
       }
-      if (applied_at_input(*op, i) && v->dtype == DType::Float32) {
+      if (learn_rounding && applied_at_input(*op, i) && v->dtype == DType::Float32 && kComputingOps.count(op->type) &&
+          i == 1 && is_constant(*v) && v->value->dtype() == DType::Float32 &&
+          input_config(*op, i)->state == QuantState::Calibrated) {
+        slot = add_rounding_node(slot, *v, input_config(*op, i));
+      } else if (applied_at_input(*op, i) && v->dtype == DType::Float32) {
         if (kComputingOps.count(op->type) && i == 1 && is_constant(*v) && trainable_of_slot_[static_cast<std::size_t>(slot)] >= 0)
           gamma_weights_.emplace_back(slot, input_config(*op, i));
         slot = add_quant_node(slot, input_config(*op, i), train_scales);
@@ -171,7 +201,7 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
   requires_grad_.assign(slots_, false);
   for (std::size_t s = 0; s < slots_; ++s) requires_grad_[s] = trainable_of_slot_[s] >= 0;
   for (const Node& n : nodes_) {
-    bool any = n.scale >= 0;
+    bool any = n.scale >= 0 || n.rounding >= 0;
     for (int s : n.in) any = any || (s >= 0 && requires_grad_[static_cast<std::size_t>(s)]);
     for (int s : n.out)
       if (s >= 0) requires_grad_[static_cast<std::size_t>(s)] = any;
@@ -185,8 +215,22 @@ std::vector<int> BlockProgram::rounded_exponents(std::size_t k) const {
   return e;
 }
 
+Tensor BlockProgram::rounded_weight(std::size_t k) const {
+  const Trainable& t = trainables_.at(k);
+  if (!t.rounding) throw Error(fmt::format("block program: trainable '{}' is not a rounding variable", t.name));
+  return rounding_forward(*t.variable->value, t.value, *t.config, t.config->exponents, true);
+}
+
 void BlockProgram::forward(Frame& frame) const {
   for (const Node& n : nodes_) {
+    if (!n.op && n.rounding >= 0) {
+      const Tensor& w = *frame.view[static_cast<std::size_t>(n.in[0])];
+      const auto out = static_cast<std::size_t>(n.out[0]);
+      frame.owned[out] = rounding_forward(w, trainables_[static_cast<std::size_t>(n.rounding)].value, *n.config,
+                                          n.config->exponents, frame.hard_rounding);
+      frame.view[out] = &frame.owned[out];
+      continue;
+    }
     if (!n.op) {
       const Tensor& x = *frame.view[static_cast<std::size_t>(n.in[0])];
       const std::vector<int>& e = n.scale >= 0 ? frame.exponents[static_cast<std::size_t>(n.scale)] : n.config->exponents;
@@ -235,7 +279,8 @@ BlockProgram::Frame BlockProgram::make_frame(std::span<const Tensor* const> inpu
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) frame.view[static_cast<std::size_t>(input_slots_[i])] = inputs[i];
   frame.exponents.resize(trainables_.size());
-  for (std::size_t k = parameter_count_; k < trainables_.size(); ++k) frame.exponents[k] = rounded_exponents(k);
+  for (std::size_t k = parameter_count_; k < trainables_.size(); ++k)
+    if (is_scale(k)) frame.exponents[k] = rounded_exponents(k);
   return frame;
 }
 
@@ -245,6 +290,7 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
     throw Error(fmt::format("block program: {} inputs and {} targets given, expected {} and {}", inputs.size(),
                             targets.size(), input_slots_.size(), output_slots_.size()));
   Frame frame = make_frame(inputs);
+  frame.hard_rounding = terms.hard_rounding;
   forward(frame);
 
   // Loss and dL/d(outputs).
@@ -275,6 +321,7 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
   // int_lambda · Σ mean((α − round α)²): round has no gradient (torch.round).
   if (terms.int_lambda > 0.0) {
     for (std::size_t k = parameter_count_; k < trainables_.size(); ++k) {
+      if (!is_scale(k)) continue;
       const float* a = trainables_[k].value.data<float>();
       const auto n = static_cast<double>(trainables_[k].value.numel());
       double sum = 0.0;
@@ -303,6 +350,15 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
       }
     }
   }
+  // rounding_lambda · Σ (1 − |2h(V) − 1|^β) over the rounding variables (soft forward only).
+  if (terms.rounding_lambda > 0.0 && !terms.hard_rounding) {
+    for (std::size_t k = parameter_count_; k < trainables_.size(); ++k) {
+      if (!trainables_[k].rounding) continue;
+      const double r = rounding_regulariser(trainables_[k].value, terms.rounding_beta, terms.rounding_lambda,
+                                            grads ? (*grads)[k].data<float>() : nullptr);
+      loss.total += terms.rounding_lambda * r;
+    }
+  }
   if (!grads) return loss;
 
   // Backward, nodes in reverse; a slot's gradient exists once something flowed into it.
@@ -320,6 +376,13 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
     for (int s : n.out) flowing = flowing || (s >= 0 && has_grad[static_cast<std::size_t>(s)]);
     if (!flowing) continue;
     if (n.op && !n.gradient) continue;  // verify(): no float value flows back through it
+    if (!n.op && n.rounding >= 0) {
+      if (terms.hard_rounding) continue;  // [V ≥ 0] has no gradient
+      const auto k = static_cast<std::size_t>(n.rounding);
+      rounding_backward(*frame.view[static_cast<std::size_t>(n.in[0])], trainables_[k].value, *n.config,
+                        n.config->exponents, slot_grads[static_cast<std::size_t>(n.out[0])], (*grads)[k].data<float>());
+      continue;
+    }
     if (!n.op) {
       const auto in = static_cast<std::size_t>(n.in[0]);
       const Tensor& x = *frame.view[in];

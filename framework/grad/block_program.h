@@ -29,11 +29,17 @@ namespace qtune::grad {
 struct LossTerms {
   double int_lambda = 0.0;  // · Σ over trained configs mean((α − round α)²)
   double gamma = 0.0;       // · Σ over computing ops MSE(W, fake_quantize(W)) at W's stored exponents
+  // Learned rounding (grad/rounding_grad.h): hard_rounding runs the forward with [V ≥ 0]
+  // (evaluation; no gradient reaches V); rounding_lambda > 0 adds
+  // rounding_lambda · Σ over rounding variables (1 − |2h(V) − 1|^rounding_beta).
+  bool hard_rounding = false;
+  double rounding_lambda = 0.0;
+  double rounding_beta = 2.0;
 };
 
 struct LossValue {
   double mse = 0.0;    // Σ over block outputs of mean((out − target)²)
-  double total = 0.0;  // mse + the int_lambda and gamma terms
+  double total = 0.0;  // mse + the int_lambda, gamma and rounding terms
 };
 
 class BlockProgram {
@@ -42,11 +48,16 @@ class BlockProgram {
     std::string name;            // the parameter's variable, or the config's applied_at
     Tensor value;                // parameter value, or α (one per exponent)
     const Variable* variable = nullptr;  // parameters
-    QuantSlot config;            // scales
+    QuantSlot config;            // scales; rounding variables: the weight's config
+    bool rounding = false;       // a rounding variable V of `variable` (learned rounding)
   };
 
   // `ops` of `graph` in any order. Throws Error naming the op when one has no kernel.
-  BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales);
+  // learn_rounding: the weight (input 1) of every computing op whose config is Calibrated
+  // gets a rounding variable V (grad/rounding_grad.h) at its stored exponents, replacing
+  // its fake quantization, and no parameter trains (AdaRound, reference §3.7); scales of the
+  // other configs still train when train_scales.
+  BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales, bool learn_rounding = false);
 
   // Runs the forward once and throws Error naming the op when a gradient would have to flow
   // back through an op that has none (an op without float outputs, such as Shape, needs none).
@@ -60,6 +71,11 @@ class BlockProgram {
   std::vector<Trainable>& trainables() { return trainables_; }
   const std::vector<Trainable>& trainables() const { return trainables_; }
   std::size_t parameter_count() const { return parameter_count_; }  // trainables()[0, n) are parameters
+  // After the parameters come scales and rounding variables, interleaved in creation order.
+  bool is_scale(std::size_t k) const { return k >= parameter_count_ && !trainables_[k].rounding; }
+  bool is_rounding(std::size_t k) const { return trainables_[k].rounding; }
+  // Hard-rounded weight of rounding variable `k`: s·clamp(floor(W/s) + [V ≥ 0], qmin, qmax).
+  Tensor rounded_weight(std::size_t k) const;
 
   // Loss on one batch (`inputs` in input_names() order, `targets` in output_names() order)
   // with the current trainable values. When `grads` is non-null it is resized to one tensor
@@ -79,6 +95,7 @@ class BlockProgram {
     // Fake quantization: config, and the trainable scale it reads (-1: stored exponents).
     QuantSlot config;
     int scale = -1;
+    int rounding = -1;                // learned-rounding node: the trainable V (in[0] is W)
     std::any state;                   // backward cache (only touched by runs with grads)
   };
   struct Frame;
@@ -86,6 +103,7 @@ class BlockProgram {
   Frame make_frame(std::span<const Tensor* const> inputs) const;
   int slot_of_variable(const Variable& v);
   int add_quant_node(int from, const QuantSlot& config, bool train_scales);
+  int add_rounding_node(int from, const Variable& weight, const QuantSlot& config);
   void forward(Frame& frame) const;
 
   std::vector<const Op*> ops_;

@@ -1,6 +1,7 @@
 #include "grad/block_trainer.h"
 
 #include <cmath>
+#include <numbers>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -40,7 +41,9 @@ class FrameworkBlockTrainer final : public BlockTrainer {
  public:
   FrameworkBlockTrainer(Graph& graph, const Graph& float_graph, const std::vector<Batch>& batches,
                         const BlockTrainingSpec& spec)
-      : graph_(graph), program_(graph, resolve_ops(graph, spec.ops), spec.train_scales) {
+      : graph_(graph),
+        spec_(spec),
+        program_(graph, resolve_ops(graph, spec.ops), spec.train_scales, spec.learn_rounding) {
     terms_.int_lambda = spec.int_lambda;
     terms_.gamma = spec.gamma;
     if (batches.empty()) throw Error("block trainer: no calibration batches");
@@ -60,7 +63,14 @@ class FrameworkBlockTrainer final : public BlockTrainer {
     info_.parameters = program_.parameter_count();
     for (std::size_t k = 0; k < program_.parameter_count(); ++k)
       info_.parameter_values += static_cast<std::size_t>(program_.trainables()[k].value.numel());
-    info_.scales = program_.trainables().size() - program_.parameter_count();
+    for (std::size_t k = program_.parameter_count(); k < program_.trainables().size(); ++k) {
+      if (program_.is_scale(k)) {
+        ++info_.scales;
+      } else {
+        ++info_.roundings;
+        info_.rounding_values += static_cast<std::size_t>(program_.trainables()[k].value.numel());
+      }
+    }
   }
 
   const BlockTrainingInfo& info() const override { return info_; }
@@ -68,7 +78,9 @@ class FrameworkBlockTrainer final : public BlockTrainer {
   double loss() override {
     std::vector<double> per_batch(inputs_.size());
     tbb::parallel_for(std::size_t{0}, inputs_.size(), [&](std::size_t b) {
-      per_batch[b] = program_.run(views(inputs_[b]), views(targets_[b]), {}, nullptr).mse;
+      LossTerms eval;
+      eval.hard_rounding = true;  // what commit() writes
+      per_batch[b] = program_.run(views(inputs_[b]), views(targets_[b]), eval, nullptr).mse;
     });
     double sum = 0.0;
     for (double v : per_batch) sum += v;  // in batch order: deterministic
@@ -77,7 +89,9 @@ class FrameworkBlockTrainer final : public BlockTrainer {
 
   double step(std::size_t step) override {
     const std::size_t b = step % inputs_.size();
-    const LossValue value = program_.run(views(inputs_[b]), views(targets_[b]), terms_, &grads_);
+    LossTerms terms = terms_;
+    if (spec_.learn_rounding) rounding_schedule(step, terms);
+    const LossValue value = program_.run(views(inputs_[b]), views(targets_[b]), terms, &grads_);
     std::vector<float*> values;
     std::vector<const float*> grads;
     for (std::size_t k = 0; k < grads_.size(); ++k) {
@@ -97,6 +111,10 @@ class FrameworkBlockTrainer final : public BlockTrainer {
         graph_.variable(t.name).value = t.value;
         continue;
       }
+      if (program_.is_rounding(k)) {
+        graph_.variable(t.name).value = program_.rounded_weight(k);
+        continue;
+      }
       const std::vector<int> exponents = program_.rounded_exponents(k);
       for (std::size_t c = 0; c < exponents.size(); ++c) changed += exponents[c] != t.config->exponents[c];
       if (exponents != t.config->exponents) {
@@ -108,6 +126,22 @@ class FrameworkBlockTrainer final : public BlockTrainer {
   }
 
  private:
+  // The AdaRound regulariser at `step` (reference §3.7, the paper's form): off during the
+  // warm-up, then β cosine-annealed from rounding_beta_start to rounding_beta_end. With
+  // reference_regulariser it stays off, as esp-ppq's clobbered step index leaves it.
+  void rounding_schedule(std::size_t step, LossTerms& terms) const {
+    terms.rounding_lambda = 0.0;
+    if (spec_.reference_regulariser || spec_.rounding_lambda <= 0.0) return;
+    const double total = static_cast<double>(std::max<std::size_t>(spec_.rounding_steps, 1));
+    const double warm = spec_.rounding_warmup * total;
+    const double t = static_cast<double>(step);
+    if (t < warm) return;
+    const double rel = total > warm ? std::min(1.0, (t - warm) / (total - warm)) : 1.0;
+    terms.rounding_lambda = spec_.rounding_lambda;
+    terms.rounding_beta = spec_.rounding_beta_end + 0.5 * (spec_.rounding_beta_start - spec_.rounding_beta_end) *
+                                                        (1.0 + std::cos(rel * std::numbers::pi));
+  }
+
   static std::vector<const Op*> resolve_ops(const Graph& graph, const std::vector<std::string>& names) {
     std::vector<const Op*> ops;
     for (const std::string& name : names) {
@@ -124,6 +158,7 @@ class FrameworkBlockTrainer final : public BlockTrainer {
   }
 
   Graph& graph_;
+  BlockTrainingSpec spec_;
   BlockProgram program_;
   LossTerms terms_;
   std::vector<std::vector<Tensor>> inputs_, targets_;

@@ -45,6 +45,9 @@ class Planner {
   std::optional<Proposal> accept(Proposal p) {
     const int ran = already_run(rows_, *p.setting);
     if (ran >= 0) return std::nullopt;
+    // Never propose a pass the harness cannot run (its plugin is not installed).
+    for (const char* key : kToggleable)
+      if (block_on(*p.setting, key) && !context_.pass_available(key)) return std::nullopt;
     return p;
   }
 

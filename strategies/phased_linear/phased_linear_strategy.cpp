@@ -124,7 +124,7 @@ class PhasedLinear final : public qtune::Strategy {
     }
     StrategyDecision d = decide_phase(rows, state, plan, context, options);
     d.hint_json = hint(state, skipped);
-    if (!skipped.empty() && d.action == StrategyDecision::Action::Iterate) {
+    if (!skipped.empty()) {
       std::string text;
       for (const auto& [lever, why] : skipped) text += fmt::format("; lever {} skipped: {}", lever, why);
       d.reason += text;
@@ -149,6 +149,9 @@ class PhasedLinear final : public qtune::Strategy {
       const std::string category = state.phase4_reason.value_or("target_reached");
       return finalize(state.phase, category, fmt::format("{}; {}", category, best_text(b)));
     }
+    if (state.phase == search::kPhase2 && !context.pass_available("tqt_optimization"))
+      return finalize(state.phase, "exhausted",
+                      "Phase 2 sweeps calibration x TQT, and the 'tqt_optimization' pass plugin is not installed");
     if (state.phase == search::kPhase2) {
       auto s = std::make_shared<search::Document>();
       s->CopyFrom(*state.template_json, s->GetAllocator());

@@ -5,5 +5,5 @@
 #include <cstdint>
 
 namespace qtune {
-inline constexpr std::uint32_t kAbiVersion = 3;
+inline constexpr std::uint32_t kAbiVersion = 4;  // 4: BlockTrainingSpec / BlockTrainingInfo gained learned rounding
 }  // namespace qtune

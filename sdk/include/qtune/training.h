@@ -35,6 +35,29 @@ struct BlockTrainingSpec {
   //      + gamma · Σ over computing ops MSE(W, fake_quantize(W)) with W's stored exponent.
   double int_lambda = 0.0;
   double gamma = 0.0;
+
+  // Learned weight rounding (AdaRound; blockwise reconstruction, reference §3.7). When on,
+  // the weight (input 1) of every computing op (Conv, Gemm, MatMul) of the block whose
+  // config is Calibrated gets a rounding variable V of the weight's shape instead of
+  // training the weight itself (no other parameter trains); with e the weight's stored
+  // exponents, s = 2^e, the forward uses
+  //   W_q = s · clamp(floor(W/s) + h(V), qmin, qmax),  h(V) = clip(σ(V)·(ζ−γ) + γ, 0, 1),
+  // ζ = 1.1, γ = −0.1, V initialised so that h(V) = frac(W/s). loss() uses the hard rounding
+  // (h ≥ 0.5 → up) that commit() writes back as the new float weights (exactly on the grid).
+  // The step loss adds rounding_lambda · Σ(1 − |2h(V) − 1|^β): 0 for the first
+  // rounding_warmup · rounding_steps steps, then β cosine-annealed from rounding_beta_start
+  // to rounding_beta_end over the remaining steps (the AdaRound paper's regulariser).
+  // reference_regulariser reproduces esp-ppq, whose regulariser never activates (its step
+  // index is clobbered, §3.7): the loss is the output MSE only.
+  // train_scales still applies to the block's other Calibrated configs (the weights'
+  // exponents stay fixed); int_lambda and gamma apply as above.
+  bool learn_rounding = false;
+  double rounding_lambda = 0.01;
+  std::size_t rounding_steps = 0;      // the step count the β schedule spans (the pass's steps)
+  double rounding_warmup = 0.2;
+  double rounding_beta_start = 20.0;
+  double rounding_beta_end = 2.0;
+  bool reference_regulariser = false;
 };
 
 struct BlockTrainingInfo {
@@ -43,6 +66,8 @@ struct BlockTrainingInfo {
   std::size_t parameters = 0;      // trainable parameter tensors
   std::size_t parameter_values = 0;
   std::size_t scales = 0;          // configs with a trainable α
+  std::size_t roundings = 0;       // weights with a learned rounding (learn_rounding)
+  std::size_t rounding_values = 0;
 };
 
 class BOOST_SYMBOL_VISIBLE BlockTrainer {
@@ -58,6 +83,8 @@ class BOOST_SYMBOL_VISIBLE BlockTrainer {
   virtual double step(std::size_t step) = 0;
   // Writes the trained parameter values and the exponents round(α) into graph() (configs
   // whose exponents change get algorithm "tqt"). Returns how many exponents changed.
+  // With learn_rounding, also writes each rounded weight s·clamp(floor(W/s) + [h(V) ≥ 0.5])
+  // as its float value (the weight's config is left as it is).
   // Passive configs (biases, aligned inputs) are re-derived by the framework after the pass.
   virtual std::size_t commit() = 0;
 };

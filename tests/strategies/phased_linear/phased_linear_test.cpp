@@ -97,8 +97,8 @@ TEST(PhasedLinear, Int16LeverPromotesTheWorstLayerOfBest) {
 }
 
 TEST(PhasedLinear, LeverWithoutQualifyingLayerIsSkippedWithItsReason) {
-  // 3e tried too -> 3f next, but no weight has kurtosis > 10: skipped; 3g's plugin
-  // (blockwise_reconstruction) is not installed: skipped -> Phase 5.
+  // 3e tried too -> 3f next, but no weight has kurtosis > 10: skipped with its reason;
+  // the next lever, 3g (blockwise reconstruction after TQT), is proposed instead.
   OutputsBuilder out;
   sweep_done(out)
       .iter(4, "71.9", R"({"calib_algorithm": "kl", "tqt_optimization": {"enabled": true, "steps": 1000}})")
@@ -112,7 +112,28 @@ TEST(PhasedLinear, LeverWithoutQualifyingLayerIsSkippedWithItsReason) {
   EXPECT_NE(d.reason.find("lever 3f skipped"), std::string::npos) << d.reason;
   EXPECT_NE(d.reason.find("kurtosis"), std::string::npos) << d.reason;
   EXPECT_NE(d.hint_json.find("levers_not_applicable"), std::string::npos);
-  EXPECT_NE(d.phase, "phase-3-residual");
+  ASSERT_EQ(d.action, StrategyDecision::Action::Iterate) << d.reason;
+  const auto s = setting_of(d);
+  EXPECT_TRUE(s["blockwise_reconstruction"]["enabled"].GetBool()) << d.setting_json;
+  EXPECT_TRUE(s["tqt_optimization"]["enabled"].GetBool()) << "3g keeps TQT on (AdaRound after TQT)";
+  EXPECT_FALSE(s.HasMember("weight_split"));
+}
+
+TEST(PhasedLinear, LeverWhosePluginIsMissingIsSkipped) {
+  // A plugin folder holding phased-linear alone: no pass plugin is installed, so every
+  // Phase-3 lever is skipped with "not installed" and the search finalizes (exhausted)
+  // instead of proposing a setting the harness would refuse.
+  OutputsBuilder out;
+  sweep_done(out);
+  const auto dir = out.outputs().parent_path() / "plugins";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_symlink(std::filesystem::path(QTUNE_TEST_PLUGIN_DIR) / "libqtune_strategy_phased_linear.so",
+                                  dir / "libqtune_strategy_phased_linear.so");
+  const qtune::StrategyHost alone({dir}, /*default_dirs=*/false);
+  const auto d = alone.decide("phased-linear", out.outputs(), alone.options("phased-linear"), -1, nullptr,
+                              qtune::stderr_log());
+  EXPECT_NE(d.reason.find("plugin is not installed"), std::string::npos) << d.reason;
+  EXPECT_NE(d.action, StrategyDecision::Action::Iterate) << d.setting_json;
 }
 
 TEST(PhasedLinear, FastTargetIsOnlyFinalWhenTheFullEvaluationConfirmsIt) {

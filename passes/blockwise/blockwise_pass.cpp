@@ -1,0 +1,208 @@
+// Pass "blockwise" (setting key blockwise_reconstruction; esp-ppq AdaroundPass, reference
+// §3.7): block by block (§3.6 partition), learns how to round each weight of the block's
+// computing ops (Conv, Gemm, MatMul) — up or down from floor(W/s), s the weight's stored
+// power-of-two scale — so the block's quantized outputs approach the float model's
+// (AdaRound, Nagel et al. 2020). Per weight a rounding variable V trains with Adam through
+// the soft rounding h(V); the loss adds the rounding regulariser that pushes h(V) to 0 or 1
+// after a warm-up. At the end the hard rounding (h ≥ 0.5 → up) is written back as the float
+// weights, exactly on the grid, so the unchanged weight exponents reproduce it. A block
+// whose loss over the calibration batches got worse is reverted. Runs after tqt when both
+// are enabled (order_in_stage).
+//
+// The training is the framework's (PassContext::make_block_trainer with learn_rounding,
+// qtune/training.h). Differences from esp-ppq:
+// * the regulariser is active as the AdaRound paper defines it; esp-ppq's never activates
+//   (its step index is clobbered, §3.7). reference_regulariser: true reproduces that
+//   (loss = output MSE only);
+// * the float targets come from the float model (as tqt);
+// * esp-ppq's LSQ weight-scale pre-fit is a no-op under POWER_OF_2 and is not done;
+// * is_scale_trainable (forced false on ESP-DL targets, whose scales are POWER_OF_2) trains
+//   the log2-scales of the block's other calibrated configs as tqt does, not LSQ scales;
+// * a block holding an op without a gradient is skipped with a warning; Ctrl-C stops
+//   between steps and drops the block in progress (earlier blocks stay trained).
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "qtune/blocks/block_builder.h"
+#include "qtune/error.h"
+#include "qtune/fake_quant.h"
+#include "qtune/sdk.h"
+
+namespace {
+
+using qtune::OptionSpec;
+using qtune::OptionType;
+
+// About this many progress lines per block.
+constexpr std::size_t kProgressLinesPerBlock = 5;
+// Weight of the rounding regulariser per unit of `gamma` (esp-ppq AdaroundRegTerm alpha,
+// the AdaRound paper's λ = 0.01).
+constexpr double kRegulariserWeight = 0.01;
+// Regulariser schedule (AdaRound paper / esp-ppq): off for the first 20 % of the steps, then
+// β annealed from 20 to 2.
+constexpr double kWarmup = 0.2;
+constexpr double kBetaStart = 20.0;
+constexpr double kBetaEnd = 2.0;
+
+OptionSpec option(std::string name, OptionType type, qtune::OptionValue fallback, std::string doc,
+                  std::optional<double> min = {}, std::optional<double> max = {}) {
+  OptionSpec s;
+  s.name = std::move(name);
+  s.type = type;
+  s.default_value = std::move(fallback);
+  s.doc = std::move(doc);
+  s.min = min;
+  s.max = max;
+  return s;
+}
+
+class BlockwisePass final : public qtune::Pass {
+ public:
+  static qtune::OptionSchema option_schema() {
+    using T = OptionType;
+    return {
+        option("lr", T::Float, 1e-3, "Adam learning rate of the rounding variables", 0.0, 1.0),
+        option("steps", T::Int, std::int64_t{5000}, "Adam steps per block, one calibration batch per step (cycling)",
+               1.0),
+        option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)",
+               1.0),
+        option("gamma", T::Float, 1.0,
+               "weight of the rounding regulariser: the loss adds gamma · 0.01 · Σ(1 − |2h(V) − 1|^β) after the "
+               "warm-up (20 % of the steps), β annealed from 20 to 2",
+               0.0),
+        option("is_scale_trainable", T::Bool, false,
+               "also train the log2-scales of the block's other calibrated exponents (as tqt); forced false on "
+               "ESP-DL targets (POWER_OF_2), as esp-ppq's LSQ scales cannot train there"),
+        option("collecting_device", T::String, std::string("cuda"),
+               "accepted for esp-ppq compatibility and ignored: qtune trains on the CPU and keeps the block data in "
+               "memory"),
+        option("interested_layers", T::StringList, std::vector<std::string>{},
+               "train only the blocks holding one of these ops (names from simplified_ops.json); empty: every block"),
+        option("reference_regulariser", T::Bool, false,
+               "reproduce esp-ppq exactly: its regulariser never activates (the step index it reads is clobbered), so "
+               "the loss is the block output MSE only; false: the AdaRound regulariser as the paper defines it"),
+    };
+  }
+
+  qtune::PassStage stage() const override { return qtune::PassStage::Training; }
+  // esp-ppq's order within training: LSQ, TQT (20), then blockwise reconstruction.
+  int order_in_stage() const override { return 30; }
+  std::string setting_key() const override { return "blockwise_reconstruction"; }
+
+  qtune::PassResult run(qtune::PassContext& context, const qtune::OptionValues& options) override {
+    const auto steps = static_cast<std::size_t>(options.get_int("steps"));
+    const auto& layers = options.get_strings("interested_layers");
+    qtune::Graph& graph = context.graph();
+    qtune::Log& log = context.log();
+    for (const std::string& name : layers)
+      if (!graph.find_op(name))
+        log.warn(fmt::format("blockwise_reconstruction.interested_layers: no op '{}' in the graph (names are listed "
+                             "in simplified_ops.json)",
+                             name));
+    const std::vector<qtune::blocks::Block> blocks =
+        qtune::blocks::build_blocks(graph, static_cast<int>(options.get_int("block_size")), layers);
+
+    qtune::BlockTrainingSpec spec;
+    spec.train_scales = options.get_bool("is_scale_trainable");
+    spec.learning_rate = options.get_float("lr");
+    spec.learn_rounding = true;
+    spec.rounding_lambda = kRegulariserWeight * options.get_float("gamma");
+    spec.rounding_steps = steps;
+    spec.rounding_warmup = kWarmup;
+    spec.rounding_beta_start = kBetaStart;
+    spec.rounding_beta_end = kBetaEnd;
+    spec.reference_regulariser = options.get_bool("reference_regulariser");
+
+    qtune::PassResult result;
+    std::size_t kept = 0, reverted = 0, skipped = 0, weights = 0, flipped = 0;
+    double loss_before = 0.0, loss_after = 0.0;
+    const std::size_t every = std::max<std::size_t>(1, steps / kProgressLinesPerBlock);
+    bool stopped = false;
+    for (std::size_t k = 0; k < blocks.size() && !stopped; ++k) {
+      const qtune::blocks::Block& block = blocks[k];
+      const std::string label =
+          fmt::format("block {}/{} [{} -> {}]", k + 1, blocks.size(), block.start->name, block.end->name);
+      const auto t0 = std::chrono::steady_clock::now();
+      spec.ops.clear();
+      for (const qtune::Op* op : block.ops) spec.ops.push_back(op->name);
+      std::unique_ptr<qtune::BlockTrainer> trainer;
+      try {
+        trainer = context.make_block_trainer(spec);
+      } catch (const qtune::InputError&) {
+        throw;
+      } catch (const qtune::Error& e) {
+        log.warn(fmt::format("blockwise_reconstruction: {} skipped: {}", label, e.what()));
+        ++skipped;
+        continue;
+      }
+      const qtune::BlockTrainingInfo& info = trainer->info();
+      if (info.roundings + info.scales == 0) {
+        ++skipped;
+        continue;
+      }
+      // The weights as they stand, to count the roundings that flip.
+      std::vector<std::pair<std::string, qtune::Tensor>> before;
+      for (const std::string& name : spec.ops)
+        for (const qtune::Variable* v : graph.op(name).inputs)
+          if (v && !v->producer && v->value) before.emplace_back(v->name, *v->value);
+      const double pre = trainer->loss();
+      double last = pre;
+      for (std::size_t s = 0; s < steps; ++s) {
+        if (context.stop_requested()) {
+          stopped = true;
+          break;
+        }
+        last = trainer->step(s);
+        if ((s + 1) % every == 0 || s + 1 == steps)
+          log.progress(fmt::format("blockwise {} step loss {:.6g}", label, last), static_cast<long>(s + 1),
+                       static_cast<long>(steps));
+      }
+      if (stopped) {
+        log.warn(fmt::format("blockwise_reconstruction: stopped during {}; that block is left as it was, earlier "
+                             "blocks stay trained",
+                             label));
+        break;
+      }
+      const double post = trainer->loss();
+      loss_before += pre;
+      std::size_t changed = 0;
+      if (post > pre) {
+        ++reverted;
+        loss_after += pre;
+      } else {
+        trainer->commit();
+        ++kept;
+        loss_after += post;
+        weights += info.roundings;
+        for (const auto& [name, old] : before) {
+          const qtune::Variable& v = graph.variable(name);
+          if (!v.quant || v.quant->state != qtune::QuantState::Calibrated || v.value->numel() != old.numel()) continue;
+          const std::vector<std::int64_t> was = qtune::quantize_to_int(old, *v.quant);
+          const std::vector<std::int64_t> now = qtune::quantize_to_int(*v.value, *v.quant);
+          for (std::size_t i = 0; i < now.size(); ++i) changed += now[i] != was[i];
+        }
+        flipped += changed;
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      log.info(fmt::format("blockwise {}: {} op(s), {} weight(s) ({} values), {} scale(s), {} batch(es); block loss "
+                           "{:.6g} -> {:.6g} ({}); {:.2f} s",
+                           label, spec.ops.size(), info.roundings, info.rounding_values, info.scales, info.batches, pre,
+                           post, post > pre ? "worse: reverted" : fmt::format("kept, {} rounding(s) changed", changed),
+                           seconds));
+    }
+    result.modified = kept > 0;
+    result.notes.push_back(fmt::format(
+        "{} block(s): {} trained, {} reverted (loss got worse), {} skipped; {} weight tensor(s) re-rounded, {} "
+        "rounding(s) changed; Σ block loss {:.6g} -> {:.6g}; regulariser {}{}",
+        blocks.size(), kept, reverted, skipped, weights, flipped, loss_before, loss_after,
+        spec.reference_regulariser ? "off (reference_regulariser: esp-ppq's behaviour)" : "AdaRound (paper form)",
+        stopped ? "; stopped early" : ""));
+    return result;
+  }
+};
+
+}  // namespace
+
+QTUNE_PLUGIN("pass", "blockwise", "1.0.0",
+             "Blockwise reconstruction: AdaRound learned weight rounding per block (esp-ppq AdaroundPass)", BlockwisePass)
