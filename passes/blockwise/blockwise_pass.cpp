@@ -20,11 +20,10 @@
 //   the log2-scales of the block's other calibrated configs as tqt does, not LSQ scales;
 // * a block holding an op without a gradient is skipped with a warning; Ctrl-C stops
 //   between steps and drops the block in progress (earlier blocks stay trained).
-#include <chrono>
 
 #include <fmt/format.h>
 
-#include "qtune/blocks/block_builder.h"
+#include "qtune/blocks/block_training.h"
 #include "qtune/error.h"
 #include "qtune/fake_quant.h"
 #include "qtune/sdk.h"
@@ -35,7 +34,6 @@ using qtune::OptionSpec;
 using qtune::OptionType;
 
 // About this many progress lines per block.
-constexpr std::size_t kProgressLinesPerBlock = 5;
 // Weight of the rounding regulariser per unit of `gamma` (esp-ppq AdaroundRegTerm alpha,
 // the AdaRound paper's λ = 0.01).
 constexpr double kRegulariserWeight = 0.01;
@@ -92,16 +90,9 @@ class BlockwisePass final : public qtune::Pass {
 
   qtune::PassResult run(qtune::PassContext& context, const qtune::OptionValues& options) override {
     const auto steps = static_cast<std::size_t>(options.get_int("steps"));
-    const auto& layers = options.get_strings("interested_layers");
     qtune::Graph& graph = context.graph();
-    qtune::Log& log = context.log();
-    for (const std::string& name : layers)
-      if (!graph.find_op(name))
-        log.warn(fmt::format("blockwise_reconstruction.interested_layers: no op '{}' in the graph (names are listed "
-                             "in simplified_ops.json)",
-                             name));
-    const std::vector<qtune::blocks::Block> blocks =
-        qtune::blocks::build_blocks(graph, static_cast<int>(options.get_int("block_size")), layers);
+    const std::vector<qtune::blocks::Block> blocks = qtune::blocks::training_blocks(
+        context, setting_key(), static_cast<int>(options.get_int("block_size")), options.get_strings("interested_layers"));
 
     qtune::BlockTrainingSpec spec;
     spec.train_scales = options.get_bool("is_scale_trainable");
@@ -114,90 +105,45 @@ class BlockwisePass final : public qtune::Pass {
     spec.rounding_beta_end = kBetaEnd;
     spec.reference_regulariser = options.get_bool("reference_regulariser");
 
-    qtune::PassResult result;
-    std::size_t kept = 0, reverted = 0, skipped = 0, weights = 0, flipped = 0;
-    double loss_before = 0.0, loss_after = 0.0;
-    const std::size_t every = std::max<std::size_t>(1, steps / kProgressLinesPerBlock);
-    bool stopped = false;
-    for (std::size_t k = 0; k < blocks.size() && !stopped; ++k) {
-      const qtune::blocks::Block& block = blocks[k];
-      const std::string label =
-          fmt::format("block {}/{} [{} -> {}]", k + 1, blocks.size(), block.start->name, block.end->name);
-      const auto t0 = std::chrono::steady_clock::now();
-      spec.ops.clear();
-      for (const qtune::Op* op : block.ops) spec.ops.push_back(op->name);
-      std::unique_ptr<qtune::BlockTrainer> trainer;
-      try {
-        trainer = context.make_block_trainer(spec);
-      } catch (const qtune::InputError&) {
-        throw;
-      } catch (const qtune::Error& e) {
-        log.warn(fmt::format("blockwise_reconstruction: {} skipped: {}", label, e.what()));
-        ++skipped;
-        continue;
-      }
-      const qtune::BlockTrainingInfo& info = trainer->info();
-      if (info.roundings + info.scales == 0) {
-        ++skipped;
-        continue;
-      }
-      // The weights as they stand, to count the roundings that flip.
-      std::vector<std::pair<std::string, qtune::Tensor>> before;
-      for (const std::string& name : spec.ops)
+    std::size_t weights = 0, flipped = 0;
+    // The weights as they stand before a block trains, to count the roundings that flip.
+    std::vector<std::pair<std::string, qtune::Tensor>> before;
+    qtune::blocks::BlockTrainingHooks hooks;
+    hooks.setting_key = setting_key();
+    hooks.tag = "blockwise";
+    hooks.trainable = [](const qtune::BlockTrainingInfo& info) { return info.roundings + info.scales > 0; };
+    hooks.describe = [](const qtune::BlockTrainingInfo& info) {
+      return fmt::format("{} weight(s) ({} values), {} scale(s)", info.roundings, info.rounding_values, info.scales);
+    };
+    hooks.before = [&](const qtune::BlockTrainingSpec& block) {
+      before.clear();
+      for (const std::string& name : block.ops)
         for (const qtune::Variable* v : graph.op(name).inputs)
           if (v && !v->producer && v->value) before.emplace_back(v->name, *v->value);
-      const double pre = trainer->loss();
-      double last = pre;
-      for (std::size_t s = 0; s < steps; ++s) {
-        if (context.stop_requested()) {
-          stopped = true;
-          break;
-        }
-        last = trainer->step(s);
-        if ((s + 1) % every == 0 || s + 1 == steps)
-          log.progress(fmt::format("blockwise {} step loss {:.6g}", label, last), static_cast<long>(s + 1),
-                       static_cast<long>(steps));
-      }
-      if (stopped) {
-        log.warn(fmt::format("blockwise_reconstruction: stopped during {}; that block is left as it was, earlier "
-                             "blocks stay trained",
-                             label));
-        break;
-      }
-      const double post = trainer->loss();
-      loss_before += pre;
+    };
+    hooks.commit = [&](qtune::BlockTrainer& trainer, const qtune::BlockTrainingInfo& info) {
+      trainer.commit();
+      weights += info.roundings;
       std::size_t changed = 0;
-      if (post > pre) {
-        ++reverted;
-        loss_after += pre;
-      } else {
-        trainer->commit();
-        ++kept;
-        loss_after += post;
-        weights += info.roundings;
-        for (const auto& [name, old] : before) {
-          const qtune::Variable& v = graph.variable(name);
-          if (!v.quant || v.quant->state != qtune::QuantState::Calibrated || v.value->numel() != old.numel()) continue;
-          const std::vector<std::int64_t> was = qtune::quantize_to_int(old, *v.quant);
-          const std::vector<std::int64_t> now = qtune::quantize_to_int(*v.value, *v.quant);
-          for (std::size_t i = 0; i < now.size(); ++i) changed += now[i] != was[i];
-        }
-        flipped += changed;
+      for (const auto& [name, old] : before) {
+        const qtune::Variable& v = graph.variable(name);
+        if (!v.quant || v.quant->state != qtune::QuantState::Calibrated || v.value->numel() != old.numel()) continue;
+        const std::vector<std::int64_t> was = qtune::quantize_to_int(old, *v.quant);
+        const std::vector<std::int64_t> now = qtune::quantize_to_int(*v.value, *v.quant);
+        for (std::size_t i = 0; i < now.size(); ++i) changed += now[i] != was[i];
       }
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      log.info(fmt::format("blockwise {}: {} op(s), {} weight(s) ({} values), {} scale(s), {} batch(es); block loss "
-                           "{:.6g} -> {:.6g} ({}); {:.2f} s",
-                           label, spec.ops.size(), info.roundings, info.rounding_values, info.scales, info.batches, pre,
-                           post, post > pre ? "worse: reverted" : fmt::format("kept, {} rounding(s) changed", changed),
-                           seconds));
-    }
-    result.modified = kept > 0;
+      flipped += changed;
+      return fmt::format("{} rounding(s) changed", changed);
+    };
+    const auto s = qtune::blocks::train_blocks(context, blocks, spec, steps, hooks);
+    qtune::PassResult result;
+    result.modified = s.kept > 0;
     result.notes.push_back(fmt::format(
         "{} block(s): {} trained, {} reverted (loss got worse), {} skipped; {} weight tensor(s) re-rounded, {} "
         "rounding(s) changed; Σ block loss {:.6g} -> {:.6g}; regulariser {}{}",
-        blocks.size(), kept, reverted, skipped, weights, flipped, loss_before, loss_after,
+        blocks.size(), s.kept, s.reverted, s.skipped, weights, flipped, s.loss_before, s.loss_after,
         spec.reference_regulariser ? "off (reference_regulariser: esp-ppq's behaviour)" : "AdaRound (paper form)",
-        stopped ? "; stopped early" : ""));
+        s.stopped ? "; stopped early" : ""));
     return result;
   }
 };

@@ -13,11 +13,10 @@
 // trains toward the real float outputs; a block holding an op without a gradient is skipped
 // with a warning instead of failing the run; Ctrl-C stops between steps and drops the
 // block in progress (earlier blocks stay trained).
-#include <chrono>
 
 #include <fmt/format.h>
 
-#include "qtune/blocks/block_builder.h"
+#include "qtune/blocks/block_training.h"
 #include "qtune/error.h"
 #include "qtune/sdk.h"
 
@@ -27,7 +26,6 @@ using qtune::OptionSpec;
 using qtune::OptionType;
 
 // About this many progress lines per block.
-constexpr std::size_t kProgressLinesPerBlock = 5;
 
 OptionSpec option(std::string name, OptionType type, qtune::OptionValue fallback, std::string doc,
                   std::optional<double> min = {}, std::optional<double> max = {}) {
@@ -67,93 +65,36 @@ class TqtPass final : public qtune::Pass {
   std::string setting_key() const override { return "tqt_optimization"; }
 
   qtune::PassResult run(qtune::PassContext& context, const qtune::OptionValues& options) override {
-    const auto steps = static_cast<std::size_t>(options.get_int("steps"));
-    const auto& layers = options.get_strings("interested_layers");
-    qtune::Graph& graph = context.graph();
-    qtune::Log& log = context.log();
-    for (const std::string& name : layers)
-      if (!graph.find_op(name))
-        log.warn(fmt::format("tqt_optimization.interested_layers: no op '{}' in the graph (names are listed in "
-                             "simplified_ops.json)",
-                             name));
-    const std::vector<qtune::blocks::Block> blocks =
-        qtune::blocks::build_blocks(graph, static_cast<int>(options.get_int("block_size")), layers);
-
+    const std::vector<qtune::blocks::Block> blocks = qtune::blocks::training_blocks(
+        context, setting_key(), static_cast<int>(options.get_int("block_size")), options.get_strings("interested_layers"));
     qtune::BlockTrainingSpec spec;
     spec.train_scales = options.get_bool("is_scale_trainable");
     spec.learning_rate = options.get_float("lr");
     spec.gamma = options.get_float("gamma");
     spec.int_lambda = options.get_float("int_lambda");
 
+    std::size_t exponents = 0;
+    qtune::blocks::BlockTrainingHooks hooks;
+    hooks.setting_key = setting_key();
+    hooks.tag = "tqt";
+    hooks.trainable = [](const qtune::BlockTrainingInfo& info) { return info.parameters + info.scales > 0; };
+    hooks.describe = [](const qtune::BlockTrainingInfo& info) {
+      return fmt::format("{} parameter tensor(s), {} scale(s)", info.parameters, info.scales);
+    };
+    hooks.commit = [&](qtune::BlockTrainer& trainer, const qtune::BlockTrainingInfo&) {
+      const std::size_t changed = trainer.commit();
+      exponents += changed;
+      return fmt::format("{} exponent(s) changed", changed);
+    };
+    const auto s = qtune::blocks::train_blocks(context, blocks, spec, static_cast<std::size_t>(options.get_int("steps")),
+                                               hooks);
     qtune::PassResult result;
-    std::size_t kept = 0, reverted = 0, skipped = 0, exponents = 0;
-    double loss_before = 0.0, loss_after = 0.0;
-    const std::size_t every = std::max<std::size_t>(1, steps / kProgressLinesPerBlock);
-    bool stopped = false;
-    for (std::size_t k = 0; k < blocks.size() && !stopped; ++k) {
-      const qtune::blocks::Block& block = blocks[k];
-      const std::string label =
-          fmt::format("block {}/{} [{} -> {}]", k + 1, blocks.size(), block.start->name, block.end->name);
-      const auto t0 = std::chrono::steady_clock::now();
-      spec.ops.clear();
-      for (const qtune::Op* op : block.ops) spec.ops.push_back(op->name);
-      std::unique_ptr<qtune::BlockTrainer> trainer;
-      try {
-        trainer = context.make_block_trainer(spec);
-      } catch (const qtune::InputError&) {
-        throw;
-      } catch (const qtune::Error& e) {
-        log.warn(fmt::format("tqt_optimization: {} skipped: {}", label, e.what()));
-        ++skipped;
-        continue;
-      }
-      const qtune::BlockTrainingInfo& info = trainer->info();
-      if (info.parameters + info.scales == 0) {
-        ++skipped;
-        continue;
-      }
-      const double pre = trainer->loss();
-      double last = pre;
-      for (std::size_t s = 0; s < steps; ++s) {
-        if (context.stop_requested()) {
-          stopped = true;
-          break;
-        }
-        last = trainer->step(s);
-        if ((s + 1) % every == 0 || s + 1 == steps)
-          log.progress(fmt::format("tqt {} step loss {:.6g}", label, last), static_cast<long>(s + 1),
-                       static_cast<long>(steps));
-      }
-      if (stopped) {
-        log.warn(fmt::format("tqt_optimization: stopped during {}; that block is left as it was, earlier blocks stay "
-                             "trained",
-                             label));
-        break;
-      }
-      const double post = trainer->loss();
-      loss_before += pre;
-      std::size_t changed = 0;
-      if (post > pre) {
-        ++reverted;
-        loss_after += pre;
-      } else {
-        changed = trainer->commit();
-        exponents += changed;
-        ++kept;
-        loss_after += post;
-      }
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      log.info(fmt::format("tqt {}: {} op(s), {} parameter tensor(s), {} scale(s), {} batch(es); block loss {:.6g} -> "
-                           "{:.6g} ({}); {:.2f} s",
-                           label, spec.ops.size(), info.parameters, info.scales, info.batches, pre, post,
-                           post > pre ? "worse: reverted" : fmt::format("kept, {} exponent(s) changed", changed),
-                           seconds));
-    }
-    result.modified = kept > 0;
+    result.modified = s.kept > 0;
     result.notes.push_back(fmt::format(
         "{} block(s): {} trained, {} reverted (loss got worse), {} skipped; {} exponent(s) changed; Σ block loss "
         "{:.6g} -> {:.6g}{}",
-        blocks.size(), kept, reverted, skipped, exponents, loss_before, loss_after, stopped ? "; stopped early" : ""));
+        blocks.size(), s.kept, s.reverted, s.skipped, exponents, s.loss_before, s.loss_after,
+        s.stopped ? "; stopped early" : ""));
     return result;
   }
 };
