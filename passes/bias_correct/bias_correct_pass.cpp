@@ -21,34 +21,26 @@
 namespace {
 
 using qtune::OptionSpec;
+using qtune::make_option;
 using qtune::OptionType;
 namespace bc = qtune::bias_correct;
 namespace blocks = qtune::blocks;
 
-OptionSpec option(std::string name, OptionType type, qtune::OptionValue fallback, std::string doc) {
-  OptionSpec s;
-  s.name = std::move(name);
-  s.type = type;
-  s.default_value = std::move(fallback);
-  s.doc = std::move(doc);
-  return s;
-}
-
 class BiasCorrectPass final : public qtune::Pass {
  public:
   static qtune::OptionSchema option_schema() {
-    OptionSpec block_size = option("block_size", OptionType::Int, std::int64_t{4},
+    OptionSpec block_size = make_option("block_size", OptionType::Int, std::int64_t{4},
                                    "depth limit of a block (reference §3.6): an end op at most this many ops below "
                                    "its start (1: a computing op and its activation)");
     block_size.min = 1;
-    OptionSpec steps = option("steps", OptionType::Int, std::int64_t{32},
+    OptionSpec steps = make_option("steps", OptionType::Int, std::int64_t{32},
                               "accepted for the reference's schema and ignored, as in esp-ppq (BiasCorrectionPass "
                               "never passes it on): every calibration batch is used");
     steps.min = 1;
     return {block_size, steps,
-            option("interested_layers", OptionType::StringList, std::vector<std::string>{},
+            make_option("interested_layers", OptionType::StringList, std::vector<std::string>{},
                    "op names; only blocks containing one of them are corrected ([] = every block)"),
-            option("collecting_device", OptionType::String, std::string("executor"),
+            make_option("collecting_device", OptionType::String, std::string("executor"),
                    "where esp-ppq keeps the block data ('executor', 'cpu', 'cuda'); accepted and ignored: "
                    "qtune keeps it in host memory")};
   }

@@ -30,10 +30,9 @@
 
 namespace {
 
-using qtune::OptionSpec;
+using qtune::make_option;
 using qtune::OptionType;
 
-// About this many progress lines per block.
 // Weight of the rounding regulariser per unit of `gamma` (esp-ppq AdaroundRegTerm alpha,
 // the AdaRound paper's λ = 0.01).
 constexpr double kRegulariserWeight = 0.01;
@@ -43,41 +42,29 @@ constexpr double kWarmup = 0.2;
 constexpr double kBetaStart = 20.0;
 constexpr double kBetaEnd = 2.0;
 
-OptionSpec option(std::string name, OptionType type, qtune::OptionValue fallback, std::string doc,
-                  std::optional<double> min = {}, std::optional<double> max = {}) {
-  OptionSpec s;
-  s.name = std::move(name);
-  s.type = type;
-  s.default_value = std::move(fallback);
-  s.doc = std::move(doc);
-  s.min = min;
-  s.max = max;
-  return s;
-}
-
 class BlockwisePass final : public qtune::Pass {
  public:
   static qtune::OptionSchema option_schema() {
     using T = OptionType;
     return {
-        option("lr", T::Float, 1e-3, "Adam learning rate of the rounding variables", 0.0, 1.0),
-        option("steps", T::Int, std::int64_t{5000}, "Adam steps per block, one calibration batch per step (cycling)",
+        make_option("lr", T::Float, 1e-3, "Adam learning rate of the rounding variables", 0.0, 1.0),
+        make_option("steps", T::Int, std::int64_t{5000}, "Adam steps per block, one calibration batch per step (cycling)",
                1.0),
-        option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)",
+        make_option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)",
                1.0),
-        option("gamma", T::Float, 1.0,
+        make_option("gamma", T::Float, 1.0,
                "weight of the rounding regulariser: the loss adds gamma · 0.01 · Σ(1 − |2h(V) − 1|^β) after the "
                "warm-up (20 % of the steps), β annealed from 20 to 2",
                0.0),
-        option("is_scale_trainable", T::Bool, false,
+        make_option("is_scale_trainable", T::Bool, false,
                "also train the log2-scales of the block's other calibrated exponents (as tqt); forced false on "
                "ESP-DL targets (POWER_OF_2), as esp-ppq's LSQ scales cannot train there"),
-        option("collecting_device", T::String, std::string("cuda"),
+        make_option("collecting_device", T::String, std::string("cuda"),
                "accepted for esp-ppq compatibility and ignored: qtune trains on the CPU and keeps the block data in "
                "memory"),
-        option("interested_layers", T::StringList, std::vector<std::string>{},
+        make_option("interested_layers", T::StringList, std::vector<std::string>{},
                "train only the blocks holding one of these ops (names from simplified_ops.json); empty: every block"),
-        option("reference_regulariser", T::Bool, false,
+        make_option("reference_regulariser", T::Bool, false,
                "reproduce esp-ppq exactly: its regulariser never activates (the step index it reads is clobbered), so "
                "the loss is the block output MSE only; false: the AdaRound regulariser as the paper defines it"),
     };

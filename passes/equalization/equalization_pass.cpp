@@ -30,7 +30,7 @@
 
 namespace {
 
-using qtune::OptionSpec;
+using qtune::make_option;
 using qtune::OptionType;
 namespace eq = qtune::equalization;
 
@@ -38,18 +38,6 @@ namespace eq = qtune::equalization;
 constexpr float kScaleMin = 0.1f, kScaleMax = 10.0f;
 // After weight_split (10) within PreQuantize.
 constexpr int kOrderInStage = 20;
-
-OptionSpec option(std::string name, OptionType type, qtune::OptionValue fallback, std::string doc,
-                  std::optional<double> min = {}, std::optional<double> max = {}) {
-  OptionSpec s;
-  s.name = std::move(name);
-  s.type = type;
-  s.default_value = std::move(fallback);
-  s.doc = std::move(doc);
-  s.min = min;
-  s.max = max;
-  return s;
-}
 
 struct Options {
   std::int64_t iterations;
@@ -70,19 +58,19 @@ class EqualizationPass final : public qtune::Pass {
   static qtune::OptionSchema option_schema() {
     using T = OptionType;
     return {
-        option("iterations", T::Int, std::int64_t{10}, "passes over all pairs (keys recomputed each time)", 1.0),
-        option("value_threshold", T::Float, 0.5,
+        make_option("iterations", T::Int, std::int64_t{10}, "passes over all pairs (keys recomputed each time)", 1.0),
+        make_option("value_threshold", T::Float, 0.5,
                "a channel whose upstream + downstream key is below this keeps scale 1 (esp-ppq: try 0, 0.5, 2)", 0.0),
-        option("opt_level", T::Int, std::int64_t{1},
+        make_option("opt_level", T::Int, std::int64_t{1},
                "1: pairs across Relu/pooling/PRelu/LeakyRelu/Identity; 2: also across Add/Sub (residual blocks)",
                1.0, 2.0),
-        option("including_bias", T::Bool, false, "include |bias·bias_multiplier| in the upstream key"),
-        option("bias_multiplier", T::Float, 0.5, "weight of the bias in the upstream key", 0.0),
-        option("including_act", T::Bool, false,
+        make_option("including_bias", T::Bool, false, "include |bias·bias_multiplier| in the upstream key"),
+        make_option("bias_multiplier", T::Float, 0.5, "weight of the bias in the upstream key", 0.0),
+        make_option("including_act", T::Bool, false,
                "include |activation·act_multiplier| in the upstream key: per-channel max of the layer's float output "
                "over up to 18 calibration batches, measured once before the iterations"),
-        option("act_multiplier", T::Float, 0.5, "weight of the activation in the upstream key", 0.0),
-        option("interested_layers", T::StringList, std::vector<std::string>{},
+        make_option("act_multiplier", T::Float, 0.5, "weight of the activation in the upstream key", 0.0),
+        make_option("interested_layers", T::StringList, std::vector<std::string>{},
                "layers to start pairs from (names from simplified_ops.json); empty = every Conv/Gemm/ConvTranspose"),
     };
   }

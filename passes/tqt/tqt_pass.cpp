@@ -22,39 +22,25 @@
 
 namespace {
 
-using qtune::OptionSpec;
+using qtune::make_option;
 using qtune::OptionType;
-
-// About this many progress lines per block.
-
-OptionSpec option(std::string name, OptionType type, qtune::OptionValue fallback, std::string doc,
-                  std::optional<double> min = {}, std::optional<double> max = {}) {
-  OptionSpec s;
-  s.name = std::move(name);
-  s.type = type;
-  s.default_value = std::move(fallback);
-  s.doc = std::move(doc);
-  s.min = min;
-  s.max = max;
-  return s;
-}
 
 class TqtPass final : public qtune::Pass {
  public:
   static qtune::OptionSchema option_schema() {
     using T = OptionType;
     return {
-        option("lr", T::Float, 1e-5, "Adam learning rate (weights and log2-scales alike)", 0.0, 1.0),
-        option("steps", T::Int, std::int64_t{500}, "Adam steps per block, one calibration batch per step (cycling)", 1.0),
-        option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)", 1.0),
-        option("is_scale_trainable", T::Bool, true,
+        make_option("lr", T::Float, 1e-5, "Adam learning rate (weights and log2-scales alike)", 0.0, 1.0),
+        make_option("steps", T::Int, std::int64_t{500}, "Adam steps per block, one calibration batch per step (cycling)", 1.0),
+        make_option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)", 1.0),
+        make_option("is_scale_trainable", T::Bool, true,
                "train the log2-scale of every calibrated exponent in the block; false: weights and biases only"),
-        option("gamma", T::Float, 0.0, "weight of Σ MSE(W, quantized W) over the block's computing ops in the loss", 0.0),
-        option("int_lambda", T::Float, 0.0, "weight of Σ mean((α − round α)²) over the trained log2-scales in the loss", 0.0),
-        option("collecting_device", T::String, std::string("cuda"),
+        make_option("gamma", T::Float, 0.0, "weight of Σ MSE(W, quantized W) over the block's computing ops in the loss", 0.0),
+        make_option("int_lambda", T::Float, 0.0, "weight of Σ mean((α − round α)²) over the trained log2-scales in the loss", 0.0),
+        make_option("collecting_device", T::String, std::string("cuda"),
                "accepted for esp-ppq compatibility and ignored: qtune trains on the CPU and keeps the block data in "
                "memory"),
-        option("interested_layers", T::StringList, std::vector<std::string>{},
+        make_option("interested_layers", T::StringList, std::vector<std::string>{},
                "train only the blocks holding one of these ops (names from simplified_ops.json); empty: every block"),
     };
   }

@@ -49,16 +49,17 @@ struct Trial {
 class Ablation final : public qtune::Strategy {
  public:
   static qtune::OptionSchema option_schema() {
-    qtune::OptionSpec from{kFrom, qtune::OptionType::Int, std::int64_t{-1}, -1.0, std::nullopt, {},
-                           "the iteration to ablate; -1 = the best one", false};
-    qtune::OptionSpec tolerance{kTolerance, qtune::OptionType::Float, 0.0, 0.0, std::nullopt, {},
-                                "how far (absolute, in the metric's units) below the starting point a recipe may land "
-                                "and still count as equal, on top of the sampling noise",
-                                false};
-    qtune::OptionSpec noise{kNoiseSigmas, qtune::OptionType::Float, 1.0, 0.0, std::nullopt, {},
-                            "standard errors of the difference treated as noise (binomial, needs metrics.json samples)",
-                            false};
-    return {from, tolerance, noise};
+    using T = qtune::OptionType;
+    return {
+        qtune::make_option(kFrom, T::Int, std::int64_t{-1}, "the iteration to ablate; -1 = the best one", -1.0),
+        qtune::make_option(kTolerance, T::Float, 0.0,
+                           "how far (absolute, in the metric's units) below the starting point a recipe may land "
+                           "and still count as equal, on top of the sampling noise",
+                           0.0),
+        qtune::make_option(kNoiseSigmas, T::Float, 1.0,
+                           "standard errors of the difference treated as noise (binomial, needs metrics.json samples)",
+                           0.0),
+    };
   }
 
   StrategyDecision decide(qtune::StrategyContext& context, const qtune::OptionValues& options) override {

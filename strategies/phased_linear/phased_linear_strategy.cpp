@@ -80,21 +80,14 @@ class PhasedLinear final : public qtune::Strategy {
  public:
   static qtune::OptionSchema option_schema() {
     auto schema = search::search_option_schema();
-    qtune::OptionSpec noise;
-    noise.name = kNoiseSigmas;
-    noise.type = qtune::OptionType::Float;
-    noise.default_value = 1.0;
-    noise.min = 0.0;
-    noise.doc = "Phase 5: an iteration improved only if it beats its prior best by more than this many standard "
-                 "errors of the difference (binomial, from metrics.json's sample count); 0 = any difference";
-    schema.push_back(noise);
-    qtune::OptionSpec cap;
-    cap.name = kMaxPhase5;
-    cap.type = qtune::OptionType::Int;
-    cap.default_value = std::int64_t{12};
-    cap.min = 0.0;
-    cap.doc = "Phase 5: iterations after which the search finalizes even if proposals remain";
-    schema.push_back(cap);
+    schema.push_back(qtune::make_option(
+        kNoiseSigmas, qtune::OptionType::Float, 1.0,
+        "Phase 5: an iteration improved only if it beats its prior best by more than this many standard errors of "
+        "the difference (binomial, from metrics.json's sample count); 0 = any difference",
+        0.0));
+    schema.push_back(qtune::make_option(kMaxPhase5, qtune::OptionType::Int, std::int64_t{12},
+                                        "Phase 5: iterations after which the search finalizes even if proposals remain",
+                                        0.0));
     return schema;
   }
 

@@ -33,6 +33,21 @@ struct OptionSpec {
 
 using OptionSchema = std::vector<OptionSpec>;
 
+// One entry of a plugin's schema, for the brace lists plugins declare:
+// make_option("steps", OptionType::Int, std::int64_t{500}, "Adam steps per block", 1.0)
+// (min / max: the inclusive range of an Int or Float).
+inline OptionSpec make_option(std::string name, OptionType type, OptionValue fallback, std::string doc,
+                              std::optional<double> min = {}, std::optional<double> max = {}) {
+  OptionSpec s;
+  s.name = std::move(name);
+  s.type = type;
+  s.default_value = std::move(fallback);
+  s.doc = std::move(doc);
+  s.min = min;
+  s.max = max;
+  return s;
+}
+
 // Checked values of one plugin's options. Getters throw qtune::Error naming the option
 // when it is missing or of another type; numeric getters accept Int for Float.
 class BOOST_SYMBOL_VISIBLE OptionValues {
