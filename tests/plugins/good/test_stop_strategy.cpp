@@ -6,7 +6,10 @@ namespace {
 class TestStop : public qtune::Strategy {
  public:
   qtune::StrategyDecision decide(qtune::StrategyContext&, const qtune::OptionValues&) override {
-    return {qtune::StrategyDecision::Action::Finalize, "", "test strategy always stops"};
+    qtune::StrategyDecision decision;
+    decision.action = qtune::StrategyDecision::Action::Finalize;
+    decision.reason = "test strategy always stops";
+    return decision;
   }
 };
 
