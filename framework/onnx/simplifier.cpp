@@ -11,6 +11,7 @@
 #include "onnx/batchnorm_folding.h"
 #include "onnx/bias_add_fusion.h"
 #include "onnx/constant_folding.h"
+#include "onnx/element_types.h"
 #include "onnx/identity_removal.h"
 
 namespace qtune {
@@ -34,6 +35,7 @@ SimplifyReport simplify(Graph& graph) {
   report.fused_bias_adds += fuse_bias_adds(graph);
   report.folded_batchnorms += fold_batchnorms(graph, report.notes);
   report.removed_ops += graph.remove_dead_code();
+  infer_element_types(graph);
   note_computed_shapes(graph, report.notes);
   graph.validate();
   return report;

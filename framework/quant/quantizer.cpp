@@ -11,6 +11,8 @@
 namespace qtune {
 namespace {
 
+DType element_type(const Variable& v) { return v.value ? v.value->dtype() : v.dtype; }
+
 // Activation types QuantizeFusionPass fuses for ESP-DL (EspdlQuantizer.activation_fusion_types).
 const std::set<std::string> kFusedActivations = {"Relu", "Clip"};
 // ESPDL_CONV_LIKE_FUSED_OPS / ESPDL_CONV_LIKE_FUSED_ACTIVATIONS (esp_ppq/core/common.py).
@@ -54,6 +56,10 @@ class SocketTable {
       s.parent = sockets.size();
       if (is_input ? TargetPolicy::is_fp32_input(op, i) : TargetPolicy::is_fp32_output(op, i))
         s.state = QuantState::Float;
+      // Integer and bool tensors (a shape chain, indices) are never quantized: esp-ppq's
+      // 'allin' dispatcher quantizes them and then fails in calibration (see the parity
+      // case's fix_cls.py); their values are exact integers that no int8 grid should touch.
+      if (v && element_type(*v) != DType::Float32) s.state = QuantState::Float;
       sockets.push_back(s);
       return s.parent;
     };

@@ -9,6 +9,7 @@
 #include "qtune/fake_quant.h"
 #include "qtune/quant_graph.h"
 #include "quant/quant_params_json.h"
+#include "onnx/simplifier.h"
 
 namespace qtune {
 namespace {
@@ -148,6 +149,61 @@ TEST(CalibrationDriver, ProtocolPassiveConfigsAndHook) {
   std::string json = quant_params_json(g);
   EXPECT_NE(json.find("\"r\""), std::string::npos);
   EXPECT_NE(json.find("\"passive\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qtune
+
+namespace qtune {
+namespace {
+
+bool element_type_is_integer(const Variable& v) {
+  return (v.value ? v.value->dtype() : v.dtype) != DType::Float32;
+}
+
+// PP-OCR cls's tail with a dynamic batch: GAP -> Reshape(shape = Concat(Cast(Slice(Shape)),
+// [200])). The shape chain's integers must never get int8 configs (the export could not
+// write them, and a grid would change the shape); the data path stays quantized.
+TEST(Quantizer, IntegerShapeChainStaysFloat) {
+  Graph g;
+  g.add_variable("x", {-1, 4, 2, 2});  // batch unknown: Shape cannot be folded
+  g.add_op("gap", "GlobalAveragePool", {"x"}, {"pooled"});
+  g.add_op("shape", "Shape", {"pooled"}, {"dims"});
+  Attributes to32;
+  to32.set("to", std::int64_t{6});  // INT32
+  g.add_op("cast0", "Cast", {"dims"}, {"dims32"}, to32);
+  g.add_parameter("starts", Tensor::from<std::int64_t>({1}, {0}));
+  g.add_parameter("ends", Tensor::from<std::int64_t>({1}, {1}));
+  g.add_op("slice", "Slice", {"dims32", "starts", "ends"}, {"batch32"});
+  Attributes to64;
+  to64.set("to", std::int64_t{7});  // INT64
+  g.add_op("cast1", "Cast", {"batch32"}, {"batch"}, to64);
+  g.add_parameter("width", Tensor::from<std::int64_t>({1}, {4}));
+  Attributes axis0;
+  axis0.set("axis", std::int64_t{0});
+  g.add_op("concat", "Concat", {"batch", "width"}, {"target"}, axis0);
+  g.add_op("reshape", "Reshape", {"pooled", "target"}, {"y"});
+  g.set_inputs({"x"});
+  g.set_outputs({"y"});
+
+  simplify(g);
+  EXPECT_EQ(g.variable("dims").dtype, DType::Int64);
+  EXPECT_EQ(g.variable("dims32").dtype, DType::Int32);
+  EXPECT_EQ(g.variable("batch32").dtype, DType::Int32);
+  EXPECT_EQ(g.variable("target").dtype, DType::Int64);
+  EXPECT_EQ(g.variable("pooled").dtype, DType::Float32);
+
+  quantize_graph(g, TargetPolicy::from_target("esp32p4"));
+  for (const char* name : {"dims", "dims32", "batch32", "batch", "width", "target"}) {
+    const Variable& v = g.variable(name);
+    EXPECT_TRUE(!v.quant || v.quant->state == QuantState::Float) << name;
+  }
+  for (const Op* op : g.ops())
+    for (std::size_t i = 0; i < op->inputs.size(); ++i)
+      if (op->input_quant[i] && element_type_is_integer(*op->inputs[i]))
+        EXPECT_EQ(op->input_quant[i]->state, QuantState::Float) << op->name << "#" << i;
+  ASSERT_TRUE(g.variable("pooled").quant);
+  EXPECT_NE(g.variable("pooled").quant->state, QuantState::Float);
 }
 
 }  // namespace
