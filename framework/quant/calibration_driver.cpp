@@ -47,6 +47,9 @@ class CalibrationHook final : public OpHook {
   CalibrationHook(std::unordered_map<const Op*, SocketObservers> at,
                   std::unordered_map<const Op*, std::vector<std::unique_ptr<MappedParameter>>> parameters)
       : quant_(make_quant_hook()), at_(std::move(at)), parameters_(std::move(parameters)) {}
+  // 1: observe; 2: observe_second_pass; kFused: both, one right after the other (the last
+  // batch of phase 1 when phase 2's forward would compute the same values).
+  static constexpr int kFused = 3;
   int phase = 1;
 
   bool map_input(const Op& op, std::size_t index, const Tensor& value, Tensor& out) override {
@@ -71,8 +74,10 @@ class CalibrationHook final : public OpHook {
   void feed(Pending& p, const Tensor& value) {
     if (!p.observer || (phase == 2 && !p.two_phase)) return;
     std::lock_guard lock(p.mutex);
-    if (phase == 1) p.observer->observe(value);
-    else p.observer->observe_second_pass(value);
+    if (phase != 2) p.observer->observe(value);
+    // Fused: this was the tensor's last first-pass batch, so its range is final and the
+    // value is still in cache.
+    if (phase == 2 || (phase == kFused && p.two_phase)) p.observer->observe_second_pass(value);
   }
   std::unique_ptr<OpHook> quant_;
   std::unordered_map<const Op*, SocketObservers> at_;
@@ -207,27 +212,42 @@ CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vecto
         slots[i] = std::make_unique<MappedParameter>();
       }
 
-  auto executor = make_executor(graph);
-  CalibrationHook hook(std::move(at), std::move(parameters));
-  // Sequential over batches: each observer sees the batches in order on one thread; the
-  // executor parallelises inside each batch.
-  hook.phase = 1;
-  std::size_t done = 0;
-  for (const auto& b : batches) {
-    executor->run(b, &hook);
-    if (options.progress) options.progress(1, ++done, batches.size());
-  }
   std::vector<Pending*> one_phase, two_phase;
   for (auto& p : pending) (p->two_phase ? two_phase : one_phase).push_back(p.get());
+  // Phase 2 re-runs the batches with the configs phase 1 rendered applied. When every
+  // observer is two-phase, nothing is rendered in between, so phase 2's forward of the last
+  // batch would compute exactly what phase 1's did: that batch feeds both passes at once
+  // and phase 2 runs one batch fewer (the second pass is order-free, calibration.h).
+  const bool fuse_last = !two_phase.empty() && one_phase.empty();
+
+  auto executor = make_executor(graph);
+  CalibrationHook hook(std::move(at), std::move(parameters));
+  // Phase 1 sequential over batches: each observer sees the batches in order (minmax ties
+  // and percentile means depend on it); the executor parallelises inside each batch.
+  hook.phase = 1;
+  std::size_t done = 0;
+  for (std::size_t k = 0; k < batches.size(); ++k) {
+    if (fuse_last && k + 1 == batches.size()) hook.phase = CalibrationHook::kFused;
+    executor->run(batches[k], &hook);
+    if (options.progress) options.progress(1, ++done, batches.size());
+  }
   render_all(one_phase);
   report.activations += one_phase.size();
   if (!two_phase.empty()) {
     hook.phase = 2;  // configs activated in phase 1 are applied now
-    done = 0;
-    for (const auto& b : batches) {
-      executor->run(b, &hook);
-      if (options.progress) options.progress(2, ++done, batches.size());
-    }
+    const std::size_t rerun = fuse_last ? batches.size() - 1 : batches.size();
+    if (options.progress && fuse_last) options.progress(2, 1, batches.size());
+    // The second pass is order-free, so its batches run concurrently when more than one
+    // thread is allowed (each observer is fed under its own mutex; the histograms it builds
+    // are integer counts). Progress is reported in completion order, one call at a time.
+    std::mutex progress_mutex;
+    std::size_t done2 = fuse_last ? 1 : 0;
+    tbb::parallel_for(std::size_t{0}, rerun, [&](std::size_t k) {
+      executor->run(batches[k], &hook);
+      if (!options.progress) return;
+      std::lock_guard lock(progress_mutex);
+      options.progress(2, ++done2, batches.size());
+    });
     render_all(two_phase);
     report.activations += two_phase.size();
     report.second_pass += two_phase.size();

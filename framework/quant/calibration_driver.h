@@ -4,7 +4,9 @@
 // named in each config), then activations over the calibration batches with weights
 // fake-quantized, biases not (PassiveInit), activations float; observers whose
 // needs_second_pass() see the same batches again, with the configs activated in phase 1
-// applied. Finally update_passive_configs() derives biases, Clip bounds, Pad values.
+// applied (in any order and concurrently when threads allow; the last batch feeds both
+// passes at once when phase 1 activates nothing). Finally update_passive_configs() derives
+// biases, Clip bounds, Pad values.
 #include <functional>
 #include <memory>
 #include <span>

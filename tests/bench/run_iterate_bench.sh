@@ -24,7 +24,8 @@
 # On a shared machine the CPU time of the 1-thread runs is the steadier figure.
 #
 # Environment: BUILD_DIR (default build), ROUNDS (default 5), THREADS (default "1 2"),
-# OUT_DIR (default a temp dir), CASES (default "mobilenetv2 ppocr_cls ppocr_det").
+# OUT_DIR (default a temp dir), CASES (default "mobilenetv2 ppocr_cls ppocr_det"),
+# NO_ANALYSE=1 (pass --no-analyse: time the quantization without the analysers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -32,6 +33,8 @@ BUILD_DIR=$(cd "${BUILD_DIR:-build}" && pwd)
 ROUNDS=${ROUNDS:-5}
 THREADS=${THREADS:-"1 2"}
 CASES=${CASES:-"mobilenetv2 ppocr_cls ppocr_det"}
+EXTRA_ARGS=()
+[[ "${NO_ANALYSE:-0}" == 1 ]] && EXTRA_ARGS+=(--no-analyse)
 OUT_DIR=${OUT_DIR:-$(mktemp -d)}
 mkdir -p "$OUT_DIR/configs" "$OUT_DIR/ref"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
@@ -90,7 +93,7 @@ for c in $CASES; do
       # bash's `time` keyword: user and sys CPU seconds of the process (and its threads).
       # shellcheck disable=SC2046
       { TIMEFORMAT='%U %S'; time taskset -c "$cpus" "$QTUNE" iterate $(contract_args "$c") --baseline \
-          --output-dir "$out" > "$out.log" 2>&1; } 2> "$out.cpu" ||
+          "${EXTRA_ARGS[@]}" --output-dir "$out" > "$out.log" 2>&1; } 2> "$out.cpu" ||
         { echo "run_iterate_bench: $c failed, see $out.log" >&2; exit 1; }
       t1=$(date +%s.%N)
       python3 - "$out/iteration_index.json" "$out/metrics.json" "$c" "$threads" "$t0" "$t1" "$out.cpu" "$out.log" \

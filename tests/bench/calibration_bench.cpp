@@ -1,0 +1,162 @@
+// Wall and process CPU time of the calibration stage alone (a benchmark, not a test): what
+// `qtune iterate --baseline` runs as "calibrate" (parameters, two kl phases over the
+// calibration batches, passive configs), repeated in one process so a loaded machine's
+// noise can be read off the spread, and without the iteration's other stages.
+//
+//   qtune_bench_calibration --case cls|det|mobilenetv2 [--threads N] [--repeat R] [--out quant_params.json]
+//
+// Cases as in analysers_bench.cpp: the PP-OCR cls and PP-OCRv4 det esp-ppq parity cases
+// (tests/fixtures/parity: 8 batches of 4 / 2) and the Fashion-MNIST MobileNetV2-style net
+// through its contract (32 batches of 32). Each repeat re-imports and re-quantizes the
+// model (untimed) so every calibration starts from fresh configs; phase 1 is timed up to
+// its last batch, "phase 2" is the rest (renders, second pass, passive configs). --out
+// writes the last repeat's quant_params.json, to check that a change keeps the exponents.
+// Prints each repeat and one JSON line (medians; the minimum CPU time as well).
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+
+#include "framework/onnx/io_dims_fix.h"
+#include "host/contract_host.h"
+#include "host/plugin_host.h"
+#include "onnx/onnx_import.h"
+#include "onnx/simplifier.h"
+#include "qtune/npy.h"
+#include "quant/calibration_driver.h"
+#include "quant/quant_params_json.h"
+#include "quant/quantizer.h"
+#include "quant/target_policy.h"
+#include "run/calibration_plugins.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct Case {
+  qtune::Graph graph;
+  std::vector<qtune::Batch> calibration;
+};
+
+std::vector<qtune::Batch> npy_batches(const fs::path& npy, std::int64_t batch) {
+  const qtune::Tensor all = qtune::read_npy(npy);
+  const std::int64_t per = all.numel() / all.dim(0);
+  std::vector<qtune::Batch> out;
+  for (std::int64_t s = 0; s + batch <= all.dim(0); s += batch) {
+    qtune::Shape shape = all.shape();
+    shape[0] = batch;
+    qtune::Tensor t(shape);
+    std::copy_n(all.data<float>() + s * per, batch * per, t.data<float>());
+    out.push_back({t});
+  }
+  return out;
+}
+
+Case load_case(const std::string& name) {
+  const fs::path src(QTUNE_SOURCE_DIR), bin(QTUNE_BINARY_DIR);
+  Case c;
+  if (name == "mobilenetv2") {
+    qtune::ContractHost host(bin / "contracts" / "libfashion_mnist_mobilenetv2.so");
+    c.graph = host.load_graph();
+    c.calibration = host.calibration_batches(static_cast<std::size_t>(host.config().calib_steps));
+    return c;
+  }
+  if (name == "cls") {
+    c.graph = qtune::import_onnx(src / "tests/fixtures/parity/ppocr_cls/cls_fixed.onnx");
+    c.calibration = npy_batches(src / "tests/fixtures/parity/ppocr_cls/calib.npy", 4);
+  } else if (name == "det") {
+    const char* cache = std::getenv("QTUNE_MODEL_CACHE");
+    const fs::path model = (cache && *cache ? fs::path(cache) : src / ".cache/models") / "ppocr/det.onnx";
+    const qtune::test::IoDims dims = {{"x", {-1, 3, 224, 320}}, {"sigmoid_0.tmp_0", {-1, 1, 224, 320}}};
+    c.graph = qtune::import_onnx_bytes(qtune::test::onnx_with_io_dims(model, dims), model.string());
+    c.calibration = npy_batches(src / "tests/fixtures/parity/ppocr_det/calib.npy", 2);
+  } else {
+    throw std::invalid_argument("unknown --case '" + name + "' (cls, det, mobilenetv2)");
+  }
+  qtune::simplify(c.graph);
+  return c;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string name, out_path;
+  int threads = 0, repeat = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--case") name = next();
+    else if (a == "--threads") threads = std::stoi(next());
+    else if (a == "--repeat") repeat = std::max(1, std::stoi(next()));
+    else if (a == "--out") out_path = next();
+    else name.clear(), i = argc;
+  }
+  if (name.empty()) {
+    std::cerr << "usage: qtune_bench_calibration --case cls|det|mobilenetv2 [--threads N] [--repeat R] [--out F]\n";
+    return 2;
+  }
+  std::optional<tbb::global_control> limit;
+  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+
+  qtune::PluginHost host;
+  host.load_directories(qtune::PluginHost::default_search_path());
+  qtune::CalibrationPlugins plugins(host);
+  const qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
+  std::vector<double> wall, cpu, phase1_wall, phase1_cpu;
+  std::string params;
+  for (int r = 0; r < repeat; ++r) {
+    Case c = load_case(name);
+    qtune::quantize_graph(c.graph, policy);
+    qtune::CalibrationOptions options;
+    options.calib_algorithm = "kl";
+    const auto t0 = Clock::now();
+    const double c0 = cpu_seconds();
+    double p1_wall = 0, p1_cpu = 0;
+    options.progress = [&](int phase, std::size_t done, std::size_t total) {
+      if (phase == 1 && done == total) {
+        p1_wall = std::chrono::duration<double>(Clock::now() - t0).count();
+        p1_cpu = cpu_seconds() - c0;
+      }
+    };
+    qtune::calibrate(c.graph, c.calibration,
+                     [&](const std::string& a, const qtune::TensorQuantConfig& cfg) { return plugins.make_observer(a, cfg); },
+                     options);
+    wall.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    cpu.push_back(cpu_seconds() - c0);
+    phase1_wall.push_back(p1_wall);
+    phase1_cpu.push_back(p1_cpu);
+    fmt::print("repeat {}: calibrate {:.3f} s wall, {:.3f} s CPU (phase 1 {:.3f} / {:.3f})\n", r + 1, wall.back(),
+               cpu.back(), p1_wall, p1_cpu);
+    params = qtune::quant_params_json(c.graph);
+  }
+  if (!out_path.empty()) std::ofstream(out_path) << params;
+  // Medians, and the minimum CPU time: on a shared machine the least disturbed repeat.
+  fmt::print("{{\"case\": \"{}\", \"threads\": {}, \"repeat\": {}, \"calibrate_wall_s\": {:.4f}, \"calibrate_cpu_s\": {:.4f}, "
+             "\"calibrate_cpu_min_s\": {:.4f}, \"phase1_wall_s\": {:.4f}, \"phase1_cpu_s\": {:.4f}}}\n",
+             name, threads, repeat, median(wall), median(cpu), *std::min_element(cpu.begin(), cpu.end()),
+             median(phase1_wall), median(phase1_cpu));
+  return 0;
+}
