@@ -102,6 +102,7 @@ TEST(LsqGradient, BlockProgramScalesTheGradientAndUsesAbsoluteScale) {
   cfg->applied_at = "y";
   g.variable("y").quant = cfg;
   g.op("relu").input_quant.clear();
+  g.op("relu").annotations[kQuantBitsAnnotation] = "8";  // quantized op (what quantize_graph marks)
   const Tensor x = uniform_tensor({8, 6}, 21, -1.0f, 1.0f);
   const Tensor t = uniform_tensor({8, 6}, 22, 0.0f, 1.0f);
   for (float sign : {1.0f, -1.0f}) {
