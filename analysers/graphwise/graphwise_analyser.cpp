@@ -8,7 +8,6 @@
 // code does; this is the code.) Writes graphwise_error.json: {op: ratio} in graph order.
 //
 // One batch at a time: only that batch's samples (ops x samples x 4096 floats) are held.
-#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -39,13 +38,9 @@ struct Samples {
 class GraphwiseAnalyser final : public qtune::Analyser {
  public:
   static qtune::OptionSchema option_schema() {
-    qtune::OptionSpec fetches;
-    fetches.name = "fetches";
-    fetches.type = qtune::OptionType::Int;
-    fetches.default_value = std::int64_t{4096};
-    fetches.min = 1;
-    fetches.doc = "elements sampled per sample of each op's output (esp-ppq graphwise_error_analyse fetchs)";
-    return {fetches};
+    return {qtune::make_option("fetches", qtune::OptionType::Int, std::int64_t{4096},
+                               "elements sampled per sample of each op's output (esp-ppq graphwise_error_analyse fetchs)",
+                               1.0)};
   }
 
   void analyse(qtune::AnalysisContext& context, const qtune::OptionValues& options) override {
@@ -55,33 +50,23 @@ class GraphwiseAnalyser final : public qtune::Analyser {
     const qtune::Graph& quantized = context.graph();
     const an::DequantizedGraph reference = an::make_dequantized(quantized, context.float_graph());
 
-    // The same ops in both graphs, by name.
-    std::vector<std::string> names;
-    std::unordered_map<const Op*, std::size_t> index;
-    std::unordered_set<const Op*> watched_float, watched_quant;
-    for (const Op* op : reference.graph.topological_order()) {
-      if (!an::is_computing_op(*op)) continue;
-      const Op& twin = quantized.op(op->name);
-      index[op] = index[&twin] = names.size();
-      watched_float.insert(op);
-      watched_quant.insert(&twin);
-      names.push_back(op->name);
-    }
+    const an::TwinOps watched = an::twin_ops(reference, quantized, an::is_computing_op);
+    const std::size_t n = watched.ops.size();
     log.info(fmt::format("graphwise: {} computing ops x {} batches, {} elements sampled per sample of each output",
-                         names.size(), batches.size(), fetches));
+                         n, batches.size(), fetches));
 
     const std::unique_ptr<qtune::Executor> float_exec = context.make_executor(reference.graph);
     const std::unique_ptr<qtune::Executor> quant_exec = context.make_executor(quantized);
     const std::unique_ptr<qtune::OpHook> quant_hook = qtune::make_quant_hook();
-    std::vector<an::RunningMean> measures(names.size());
+    std::vector<an::RunningMean> measures(n);
 
     auto sample_run = [&](const qtune::Executor& exec, const qtune::Graph& graph, qtune::OpHook* inner,
-                          const std::unordered_set<const Op*>& watched, const qtune::Batch& batch) {
-      Samples s{std::vector<std::int64_t>(names.size(), -1), std::vector<std::vector<float>>(names.size())};
-      an::RecordingHook hook(inner, watched, {}, [&](const Op& op, std::span<const Tensor> outputs) {
+                          const std::unordered_set<const Op*>& ops, const qtune::Batch& batch) {
+      Samples s{std::vector<std::int64_t>(n, -1), std::vector<std::vector<float>>(n)};
+      an::RecordingHook hook(inner, ops, {}, [&](const Op& op, std::span<const Tensor> outputs) {
         const Tensor& out = outputs[0];
         if (out.dtype() != qtune::DType::Float32 || out.rank() < 2 || out.empty()) return;
-        const std::size_t i = index.at(&op);
+        const std::size_t i = watched.index.at(&op);
         s.rows[i] = out.dim(0);
         s.values[i] = an::batch_random_fetch(out, fetches);
       });
@@ -92,9 +77,9 @@ class GraphwiseAnalyser final : public qtune::Analyser {
     };
 
     for (std::size_t b = 0; b < batches.size(); ++b) {
-      const Samples real = sample_run(*float_exec, reference.graph, nullptr, watched_float, batches[b]);
-      const Samples pred = sample_run(*quant_exec, quantized, quant_hook.get(), watched_quant, batches[b]);
-      for (std::size_t i = 0; i < names.size(); ++i) {
+      const Samples real = sample_run(*float_exec, reference.graph, nullptr, watched.watched_reference, batches[b]);
+      const Samples pred = sample_run(*quant_exec, quantized, quant_hook.get(), watched.watched_quantized, batches[b]);
+      for (std::size_t i = 0; i < n; ++i) {
         if (real.rows[i] < 0 || pred.rows[i] != real.rows[i]) continue;
         const double ratio = an::snr_rows(pred.values[i].data(), real.values[i].data(), real.rows[i],
                                           static_cast<std::int64_t>(fetches));
@@ -106,8 +91,8 @@ class GraphwiseAnalyser final : public qtune::Analyser {
 
     rapidjson::Document doc(rapidjson::kObjectType);
     auto& a = doc.GetAllocator();
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (measures[i].weight() > 0) doc.AddMember(an::json_string(names[i], a), rapidjson::Value(measures[i].value()), a);
+    for (std::size_t i = 0; i < n; ++i)
+      if (measures[i].weight() > 0) doc.AddMember(an::json_string(watched.ops[i]->name, a), rapidjson::Value(measures[i].value()), a);
     context.artifacts().write_text(kArtifact, an::artifact_text(doc));
   }
 };

@@ -33,12 +33,9 @@ constexpr const char* kArtifact = "layerwise_error.json";
 class LayerwiseAnalyser final : public qtune::Analyser {
  public:
   static qtune::OptionSchema option_schema() {
-    qtune::OptionSpec outputs;
-    outputs.name = "interested_outputs";
-    outputs.type = qtune::OptionType::StringList;
-    outputs.default_value = std::vector<std::string>{};
-    outputs.doc = "variables the error is measured at (esp-ppq interested_outputs); empty = every graph output";
-    return {outputs};
+    return {qtune::make_option("interested_outputs", qtune::OptionType::StringList, std::vector<std::string>{},
+                               "variables the error is measured at (esp-ppq interested_outputs); empty = every graph "
+                               "output")};
   }
 
   void analyse(qtune::AnalysisContext& context, const qtune::OptionValues& options) override {

@@ -12,8 +12,6 @@
 // Like the reference run's patch for empty tensors (shared/parity README), only non-empty
 // float tensors are sampled; a variable without samples has no record.
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -61,13 +59,9 @@ void add_stats(const char* prefix, const an::SeriesStats& s, Value& record, rapi
 class StatisticalAnalyser final : public qtune::Analyser {
  public:
   static qtune::OptionSchema option_schema() {
-    qtune::OptionSpec fetches;
-    fetches.name = "fetches";
-    fetches.type = qtune::OptionType::Int;
-    fetches.default_value = std::int64_t{1024};
-    fetches.min = 1;
-    fetches.doc = "elements sampled per tensor per batch (esp-ppq statistical_analyse DetailedRecorder fetchs)";
-    return {fetches};
+    return {qtune::make_option("fetches", qtune::OptionType::Int, std::int64_t{1024},
+                               "elements sampled per tensor per batch (esp-ppq statistical_analyse DetailedRecorder fetchs)",
+                               1.0)};
   }
 
   void analyse(qtune::AnalysisContext& context, const qtune::OptionValues& options) override {
@@ -77,17 +71,8 @@ class StatisticalAnalyser final : public qtune::Analyser {
     const qtune::Graph& quantized = context.graph();
     const an::DequantizedGraph reference = an::make_dequantized(quantized, context.float_graph());
 
-    std::vector<const Op*> ops;   // the quantized graph's ops (record fields come from them)
-    std::unordered_map<const Op*, std::size_t> op_index;
-    std::unordered_set<const Op*> watched_float, watched_quant;
-    for (const Op* op : reference.graph.topological_order()) {
-      if (!an::is_statistical_op(*op)) continue;
-      const Op& twin = quantized.op(op->name);
-      op_index[op] = op_index[&twin] = ops.size();
-      watched_float.insert(op);
-      watched_quant.insert(&twin);
-      ops.push_back(&twin);
-    }
+    const an::TwinOps watched = an::twin_ops(reference, quantized, an::is_statistical_op);
+    const std::vector<const Op*>& ops = watched.ops;  // the quantized graph's ops (record fields come from them)
     // Slots in record order: per op, its inputs then its outputs.
     std::vector<Slot> slots;
     std::vector<std::size_t> first_slot(ops.size());
@@ -102,7 +87,7 @@ class StatisticalAnalyser final : public qtune::Analyser {
     auto record_into = [&](bool quant) {
       auto append = [&, quant](const Op& op, bool input, std::size_t k, const Tensor& t) {
         if (t.dtype() != qtune::DType::Float32 || t.empty()) return;
-        const std::size_t i = op_index.at(&op);
+        const std::size_t i = watched.index.at(&op);
         Slot& s = slots[first_slot[i] + (input ? k : ops[i]->inputs.size() + k)];
         const std::vector<float> v = an::tensor_random_fetch(t, fetches);
         std::vector<float>& dst = quant ? s.qt : s.fp;
@@ -120,8 +105,8 @@ class StatisticalAnalyser final : public qtune::Analyser {
     const std::unique_ptr<qtune::OpHook> quant_hook = qtune::make_quant_hook();
     const auto [float_in, float_out] = record_into(false);
     const auto [quant_in, quant_out] = record_into(true);
-    an::RecordingHook float_hook(nullptr, watched_float, float_in, float_out);
-    an::RecordingHook quant_recorder(quant_hook.get(), watched_quant, quant_in, quant_out);
+    an::RecordingHook float_hook(nullptr, watched.watched_reference, float_in, float_out);
+    an::RecordingHook quant_recorder(quant_hook.get(), watched.watched_quantized, quant_in, quant_out);
     for (std::size_t b = 0; b < batches.size(); ++b) {
       qtune::RunRequest request;
       request.hook = &float_hook;

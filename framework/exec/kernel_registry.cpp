@@ -32,6 +32,7 @@ void ensure_builtins() {
 void register_builtin_kernels() {
   register_conv_kernels();
   register_conv_transpose_kernels();
+  register_insert_zeros_kernels();
   register_gemm_matmul_kernels();
   register_elementwise_kernels();
   register_activation_kernels();

@@ -57,8 +57,9 @@ void check_espdl_modules(ExportGraph& eg) {
   for (const Op* op : eg.graph.topological_order()) {
     if (is_espdl_module(op->type)) continue;
     eg.warn(fmt::format("export: ESP-DL has no module for {} '{}'; the chip cannot load this model{}", op->type, op->name,
-                        op->type == "ConvTranspose" ? " (esp-ppq rewrites a ConvTranspose as InsertZeros + Conv before "
-                                                      "quantization; qtune does not yet)"
+                        op->type == "ConvTranspose" ? " (ESP-DL runs a ConvTranspose as InsertZeros + Conv: qtune's "
+                                                      "convtranspose_decomposition was off, or this op could not be "
+                                                      "rewritten; the iteration log says why)"
                                                     : ""));
   }
 }

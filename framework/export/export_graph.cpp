@@ -1,9 +1,11 @@
 #include "export/export_graph.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "onnx/esp_ppq_history.h"
 #include "qtune/error.h"
 #include "qtune/quant_graph.h"
 
@@ -15,7 +17,32 @@ bool is_quant_op_type(const std::string& type) {
   return kTypes.count(type) != 0;
 }
 
-ExportGraph::ExportGraph(const Graph& quantized, TargetPolicy target) : graph(quantized), policy(std::move(target)) {}
+namespace {
+
+// One past the largest N of the graph's names "<prefix>N" (0 when none).
+int next_generated(const Graph& g, const std::string& prefix) {
+  int next = 0;
+  auto scan = [&](const std::string& name) {
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return;
+    next = std::max(next, std::stoi(digits) + 1);
+  };
+  for (const Op* op : g.ops()) scan(op->name);
+  for (const Variable* v : g.variables()) scan(v->name);
+  return next;
+}
+
+}  // namespace
+
+// esp-ppq's exporter works on a clone that keeps the graph's name counters: its names
+// continue after those format_graph and the ConvTranspose decomposition used.
+ExportGraph::ExportGraph(const Graph& quantized, TargetPolicy target)
+    : graph(quantized),
+      policy(std::move(target)),
+      next_op_(next_generated(quantized, "PPQ_Operation_")),
+      next_var_(std::max(next_generated(quantized, "PPQ_Variable_"),
+                         static_cast<int>(esp_ppq_generated_variables(quantized)))) {}
 
 std::string ExportGraph::new_op_name() {
   std::string name;

@@ -37,8 +37,9 @@ struct ExportGraph {
   std::vector<EspdlTensor> luts;                        // in creation order
   std::vector<std::string> warnings;
 
-  // Names as esp-ppq generates them ("PPQ_Operation_N", "PPQ_Variable_N"), skipping
-  // names the graph already uses, so qtune's files diff cleanly against the reference's.
+  // Names as esp-ppq generates them ("PPQ_Operation_N", "PPQ_Variable_N"), numbered on from
+  // the graph's own generated names (esp-ppq's counters) and skipping names in use, so
+  // qtune's files diff cleanly against the reference's.
   std::string new_op_name();
   std::string new_var_name();
 

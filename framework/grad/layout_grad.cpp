@@ -4,10 +4,12 @@
 // one input element: their gather map is found by running the op's own forward kernel on
 // 1, 2, 3, ... (exact in float32 below 2^24 elements; 0 marks padding), kept per node while the
 // input shape stays, and dX is dY scattered back through it (adding where nearest upsampling
-// read one input several times).
+// read one input several times). InsertZeros writes X[n, c, i, j] to Y[n, c, i·s0, j·s1], so
+// dX is dY read at those strided positions (the inserted zeros and output_padding get none).
 #include <fmt/format.h>
 
 #include "exec/kernel_registry.h"
+#include "exec/kernels/insert_zeros.h"
 #include "grad/op_gradient.h"
 
 namespace qtune::grad {
@@ -86,6 +88,30 @@ void gather(const BackwardArgs& a) {
   a.grad_inputs[0] = std::move(dx);
 }
 
+void insert_zeros(const BackwardArgs& a) {
+  if (!a.wanted[0]) return;
+  const Tensor& x = input_at(a.op, a.inputs, 0);
+  const Tensor& dy = *a.grad_outputs[0];
+  if (x.rank() < 3) kernel_error(a.op, fmt::format("gradient: expected X of rank >= 3, got {}", shape_str(x.shape())));
+  const InsertZerosGeometry g = insert_zeros_geometry(a.op, x.rank() - 2);
+  const std::vector<std::int64_t> in_strides = strides_of(x.shape()), out_strides = strides_of(dy.shape());
+  Tensor dx = Tensor::uninitialized(DType::Float32, x.shape());
+  float* pd = dx.data<float>();
+  const float* pg = dy.data<float>();
+  const std::int64_t last = x.dim(-1), step = g.stride.back() * out_strides.back();
+  const std::int64_t rows = last == 0 ? 0 : x.numel() / last;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::int64_t rest = r * last, offset = 0;
+    for (std::size_t d = 0; d + 1 < x.rank(); ++d) {
+      const std::int64_t index = rest / in_strides[d];
+      rest %= in_strides[d];
+      offset += (d < 2 ? index : index * g.stride[d - 2]) * out_strides[d];
+    }
+    for (std::int64_t q = 0; q < last; ++q) pd[r * last + q] = pg[offset + q * step];
+  }
+  a.grad_inputs[0] = std::move(dx);
+}
+
 std::string resize_support(const Op& op) {
   const std::string mode = op.attributes.get_string("mode", "nearest");
   return mode == "nearest" ? "" : fmt::format("no gradient for Resize mode '{}' (nearest only)", mode);
@@ -104,6 +130,7 @@ void register_layout_gradients() {
   for (const char* t : {"Transpose", "Slice", "DepthToSpace", "SpaceToDepth"}) add_gradient(t, {gather, nullptr});
   add_gradient("Resize", {gather, resize_support});
   add_gradient("Pad", {gather, pad_support});
+  add_gradient("InsertZeros", {insert_zeros, nullptr});
 }
 
 }  // namespace qtune::grad

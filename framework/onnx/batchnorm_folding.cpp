@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "onnx/esp_ppq_history.h"
 #include "onnx/graph_rewrite.h"
 
 namespace qtune {
@@ -163,6 +164,7 @@ std::size_t fold_batchnorms(Graph& graph, std::vector<std::string>& notes) {
                                   producer->type, producer->name));
       continue;
     }
+    note_recreated(graph, *producer);  // esp-ppq's FUSE_BN appends a new op in its place
     Variable& y = *bn->outputs[0];
     graph.remove_op(*bn);
     redirect_output(graph, x, y);

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "onnx/esp_ppq_history.h"
 #include "onnx/graph_rewrite.h"
 
 namespace qtune {
@@ -44,6 +45,7 @@ std::size_t fuse_bias_adds(Graph& graph) {
     if (!bias) continue;
 
     graph.set_input(*op, 2, &graph.add_parameter(graph.unique_name(op->name + "_bias"), std::move(*bias)));
+    note_generated_variable(*op);  // esp-ppq names this bias PPQ_Variable_k
     if (op->type == "Gemm") op->attributes.set("beta", 1.0f);
     Variable& z = *add.outputs[0];
     graph.remove_op(add);

@@ -65,6 +65,13 @@ class TargetPolicy {
   // Observer of a parameter input's config (P4 per-channel weights: minmax; else percentile).
   std::string parameter_observer(const Op& op, std::size_t input) const;
 
+  // esp-ppq's `convtranspose_decomposition` (QuantizationSetting, default True): rewrite
+  // each ConvTranspose as InsertZeros + Conv before quantization
+  // (quant/conv_transpose_decomposition.h). ESP-DL has no ConvTranspose module, so a model
+  // quantized with it off cannot be deployed; the switch is for comparisons and tests.
+  bool convtranspose_decomposition() const { return convtranspose_decomposition_; }
+  void set_convtranspose_decomposition(bool on) { convtranspose_decomposition_ = on; }
+
   static bool is_quantizable_type(const std::string& type);   // §1.3
   static bool is_passive_type(const std::string& type);       // §1.4 PASSIVE_OPERATIONS
   static bool is_computing_type(const std::string& type);     // COMPUTING_OP
@@ -81,6 +88,7 @@ class TargetPolicy {
   TargetFamily family_ = TargetFamily::P4;
   int bits_ = 8;
   std::map<std::string, int> dispatch_;
+  bool convtranspose_decomposition_ = true;
 };
 
 }  // namespace qtune

@@ -24,6 +24,7 @@
 #include "qtune/calibration.h"
 #include "qtune/error.h"
 #include "quant/calibration_driver.h"
+#include "quant/conv_transpose_decomposition.h"
 #include "qtune/quant_graph.h"
 #include "quant/quant_params_json.h"
 #include "quant/quantizer.h"
@@ -206,12 +207,21 @@ IterationResult run_iteration(const IterationRequest& request) {
     };
 
     stop_if_interrupted("prequantize");
-    // Stage prequantize: float-graph rewrites (weight split, equalization), then the float
-    // reference every later pass and analyser compares against.
+    // Stage prequantize: float-graph rewrites (weight split, equalization, then esp-ppq's
+    // ConvTranspose decomposition), then the float reference every later pass and analyser
+    // compares against. simplified_ops.json lists the ops a setting names (as the
+    // reference's does: ConvTransposes, no InsertZeros).
     t = Clock::now();
     run_passes(PassStage::PreQuantize);
-    context.snapshot_float_graph();
     write(kSimplifiedOpsFile, "simplified_ops", simplified_ops_json(graph));
+    if (policy.convtranspose_decomposition()) {
+      const ConvTransposeDecompositionReport d = decompose_conv_transposes(graph, policy);
+      for (const std::string& note : d.notes) log.warn(note);
+      if (d.converted)
+        log.info(fmt::format("prequantize: {} ConvTranspose(s) rewritten as Conv, {} InsertZeros inserted (esp-ppq's "
+                             "convtranspose_decomposition)", d.converted, d.insert_zeros));
+    }
+    context.snapshot_float_graph();
     record.stage_seconds["prequantize"] = seconds_since(t);
 
     stop_if_interrupted("quantize");

@@ -13,7 +13,6 @@
 
 namespace {
 
-using qtune::OptionSpec;
 using qtune::OptionType;
 namespace al = qtune::alignment;
 
@@ -23,33 +22,20 @@ const std::set<std::string> kPooling = {"AveragePool", "GlobalAveragePool"};
 const std::set<std::string> kLogical = {"Greater", "Less", "Equal", "GreaterOrEqual", "LessOrEqual"};
 const std::set<std::string> kRnn = {"GRU", "LSTM"};
 
-OptionSpec choice(std::string name, std::string fallback, std::vector<std::string> choices, std::string doc) {
-  OptionSpec s;
-  s.name = std::move(name);
-  s.type = OptionType::Enum;
-  s.default_value = std::move(fallback);
-  s.choices = std::move(choices);
-  s.doc = std::move(doc);
-  return s;
-}
-
 class FusionAlignmentPass final : public qtune::Pass {
  public:
   static qtune::OptionSchema option_schema() {
     const std::vector<std::string> large = {"Align to Large", "Align to Output", "None"};
     const std::vector<std::string> io = {"None", "Align to Input", "Align to Output"};
-    OptionSpec overlap;
-    overlap.name = "force_alignment_overlap";
-    overlap.type = OptionType::Bool;
-    overlap.default_value = false;
-    overlap.doc = "re-master a producer even when it is a passive op or feeds other ops too (those then see the "
-                  "aligned exponent as well); false: such a producer keeps its exponent and the input is requantized";
-    return {choice("align_avgpooling_to", "None", io, "AveragePool / GlobalAveragePool"),
-            choice("align_elementwise_to", "Align to Output", large,
+    return {qtune::make_choice("align_avgpooling_to", "None", io, "AveragePool / GlobalAveragePool"),
+            qtune::make_choice("align_elementwise_to", "Align to Output", large,
                    "Add / Sub / Sum; 'Align to Large' always costs one bit (2x the largest input scale)"),
-            choice("align_concat_to", "Align to Output", large, "Concat / ScatterND"),
-            choice("align_resize_to", "Align to Output", io, "Resize"),
-            overlap};
+            qtune::make_choice("align_concat_to", "Align to Output", large, "Concat / ScatterND"),
+            qtune::make_choice("align_resize_to", "Align to Output", io, "Resize"),
+            qtune::make_option("force_alignment_overlap", OptionType::Bool, false,
+                               "re-master a producer even when it is a passive op or feeds other ops too (those then see "
+                               "the aligned exponent as well); false: such a producer keeps its exponent and the input is "
+                               "requantized")};
   }
 
   qtune::PassStage stage() const override { return qtune::PassStage::Alignment; }

@@ -18,7 +18,6 @@
 
 namespace {
 
-using qtune::OptionSpec;
 using qtune::OptionType;
 namespace ws = qtune::weight_split;
 
@@ -30,26 +29,16 @@ constexpr int kOrderInStage = 10;
 class WeightSplitPass final : public qtune::Pass {
  public:
   static qtune::OptionSchema option_schema() {
-    OptionSpec layers;
-    layers.name = "interested_layers";
-    layers.type = OptionType::StringList;
-    layers.default_value = std::vector<std::string>{};
-    layers.doc = "ops to split (names from simplified_ops.json); required by the setting: weight_split with an empty "
-                 "list is refused, as esp-ppq refuses it";
-    OptionSpec threshold;
-    threshold.name = "value_threshold";
-    threshold.type = OptionType::Float;
-    threshold.default_value = 2.0;
-    threshold.min = 0.0;
-    threshold.doc = "only weights with |w| > value_threshold are split; a layer with none is left as is (warning)";
-    OptionSpec method;
-    method.name = "method";
-    method.type = OptionType::Enum;
-    method.default_value = std::string("balance");
-    method.choices = {"balance", "random"};
-    method.doc = "balance: each part gets w/2; random: the clone gets w*u, u uniform in [0,1) (seeded by the op "
-                 "name, so every iteration splits alike), the layer keeps the rest";
-    return {layers, threshold, method};
+    return {qtune::make_option("interested_layers", OptionType::StringList, std::vector<std::string>{},
+                               "ops to split (names from simplified_ops.json); required by the setting: weight_split "
+                               "with an empty list is refused, as esp-ppq refuses it"),
+            qtune::make_option("value_threshold", OptionType::Float, 2.0,
+                               "only weights with |w| > value_threshold are split; a layer with none is left as is "
+                               "(warning)",
+                               0.0),
+            qtune::make_choice("method", "balance", {"balance", "random"},
+                               "balance: each part gets w/2; random: the clone gets w*u, u uniform in [0,1) (seeded by "
+                               "the op name, so every iteration splits alike), the layer keeps the rest")};
   }
 
   qtune::PassStage stage() const override { return qtune::PassStage::PreQuantize; }

@@ -48,6 +48,7 @@
 #include "qtune/npy.h"
 #include "qtune/quant_graph.h"
 #include "quant/calibration_driver.h"
+#include "quant/conv_transpose_decomposition.h"
 #include "quant/quantizer.h"
 #include "quant/target_policy.h"
 #include "qtune_analysis/artifact_json.h"
@@ -160,6 +161,8 @@ Case load_case(const std::string& name) {
     throw std::invalid_argument("unknown --case '" + name + "' (mobilenetv2, cls, det, chainN)");
   }
   qtune::simplify(c.graph);
+  qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
+  qtune::decompose_conv_transposes(c.graph, policy);  // as the iteration does before quantizing
   c.analysis = c.calibration;   // 8 batches: esp-ppq's analysers read all 8
   return c;
 }

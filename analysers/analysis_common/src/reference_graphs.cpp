@@ -74,4 +74,18 @@ TensorMap feeds_of(const Graph& graph, const Batch& batch) {
   return feeds;
 }
 
+TwinOps twin_ops(const DequantizedGraph& reference, const Graph& quantized,
+                 const std::function<bool(const Op&)>& watch) {
+  TwinOps t;
+  for (const Op* op : reference.graph.topological_order()) {
+    if (!watch(*op)) continue;
+    const Op& twin = quantized.op(op->name);
+    t.index[op] = t.index[&twin] = t.ops.size();
+    t.watched_reference.insert(op);
+    t.watched_quantized.insert(&twin);
+    t.ops.push_back(&twin);
+  }
+  return t;
+}
+
 }  // namespace qtune::analysis

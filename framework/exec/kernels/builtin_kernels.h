@@ -13,6 +13,7 @@ void add_builtin_kernel(const std::string& op_type, Kernel kernel);
 
 void register_conv_kernels();
 void register_conv_transpose_kernels();
+void register_insert_zeros_kernels();
 void register_gemm_matmul_kernels();
 void register_elementwise_kernels();
 void register_activation_kernels();

@@ -48,6 +48,13 @@ inline OptionSpec make_option(std::string name, OptionType type, OptionValue fal
   return s;
 }
 
+// An Enum entry: one of `choices`, `fallback` the default.
+inline OptionSpec make_choice(std::string name, std::string fallback, std::vector<std::string> choices, std::string doc) {
+  OptionSpec s = make_option(std::move(name), OptionType::Enum, std::move(fallback), std::move(doc));
+  s.choices = std::move(choices);
+  return s;
+}
+
 // Checked values of one plugin's options. Getters throw qtune::Error naming the option
 // when it is missing or of another type; numeric getters accept Int for Float.
 class BOOST_SYMBOL_VISIBLE OptionValues {

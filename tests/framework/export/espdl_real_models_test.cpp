@@ -2,9 +2,12 @@
 // families: Conv, HardSwish, pools, Reshape/Transpose chains, Softmax) for esp32p4 and
 // esp32s3, and both Fashion-MNIST example networks for esp32p4 and the C target. Each file
 // passes the loader checklist, reads back identical, and carries test values equal to the
-// quantized executor's outputs; every Conv weight has an ESP-DL layout.
+// quantized executor's outputs; every Conv weight has an ESP-DL layout. PP-OCRv4 det (p4)
+// shows its ConvTransposes reach the file as InsertZeros + Conv, as esp-ppq writes them.
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -14,6 +17,7 @@
 #include "export/espdl_file.h"
 #include "export/espdl_info.h"
 #include "framework/export/plugin_calibration.h"
+#include "framework/quant/parity_cases.h"
 #include "onnx/onnx_import.h"
 #include "onnx/simplifier.h"
 #include "quant/quantizer.h"
@@ -67,6 +71,66 @@ TEST_P(EspdlRealModels, ExportIsLoadableAndReadsBack) {
   for (const auto& w : e.warnings) std::cout << "  warning: " << w << "\n";
   ASSERT_EQ(e.model.graph.test_outputs.size(), g.outputs().size());
   EXPECT_EQ(e.model.graph.test_inputs[0].dims[0], 1);
+}
+
+// Det's two ConvTransposes (kernel 2, stride 2, pads 0; the parity fixture's graph, already
+// decomposed as esp-ppq does): each is an InsertZeros node (stride, output_padding, S8,
+// NHWC) writing the zero-inserted map a stride-1 Conv with pads k − p − 1 = 1 reads; no op
+// lacks an ESP-DL module, and the file passes the loader checklist. Exponents come from
+// two calibration batches (loadability does not depend on them).
+TEST(EspdlRealModelsDet, ConvTransposesExportAsInsertZerosAndConv) {
+  test::ParityCase det;
+  for (const auto& c : test::parity_cases())
+    if (c.name == "ppocr_det") det = c;
+  auto f = test::load_parity_fixture(det);
+  ASSERT_TRUE(f) << "PP-OCRv4 det missing from the model cache (run scripts/fetch_models.sh)";
+  Graph& g = f->graph;
+  const auto policy = TargetPolicy::from_target(det.target);
+  quantize_graph(g, policy);
+  test::calibrate_with_plugins(g, std::vector<std::vector<Tensor>>(f->batches.begin(), f->batches.begin() + 2));
+  EspdlExportOptions options;
+  options.test_inputs = f->batches.front();
+  const EspdlExport e = export_espdl(g, policy, options);
+  const std::string bytes = serialize_espdl(e.model);
+  const auto problems = espdl_loader_problems(bytes, "ppocr_det");
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
+  for (const auto& w : e.warnings) EXPECT_EQ(w.find("no module"), std::string::npos) << w;
+  const EspdlModel back = parse_espdl(bytes, "ppocr_det");
+  std::size_t insert_zeros = 0;
+  std::set<std::string> names;
+  for (const EspdlNode& n : back.graph.nodes) {
+    EXPECT_NE(n.op_type, "ConvTranspose") << n.name;
+    if (n.op_type != "InsertZeros") continue;
+    ++insert_zeros;
+    names.insert(n.name);
+    EXPECT_EQ(n.attributes.get_ints("stride"), (std::vector<std::int64_t>{2, 2})) << n.name;
+    EXPECT_EQ(n.attributes.get_ints("output_padding"), (std::vector<std::int64_t>{0, 0})) << n.name;
+    EXPECT_EQ(n.attributes.get_string("quant_type"), "S8") << n.name;
+    // NHWC shapes: [1, h, w, c] -> [1, 2h − 1, 2w − 1, c].
+    const EspdlValueInfo* in = find_value_info(back.graph, n.inputs.at(0));
+    const EspdlValueInfo* out = find_value_info(back.graph, n.outputs.at(0));
+    ASSERT_TRUE(in && out) << n.name;
+    ASSERT_EQ(in->shape.size(), 4u);
+    EXPECT_EQ(out->shape, (std::vector<std::int64_t>{1, 2 * in->shape[1] - 1, 2 * in->shape[2] - 1, in->shape[3]}))
+        << n.name;
+    EXPECT_EQ(out->exponents.size(), 1u);
+    // Its one reader: the former ConvTranspose, now a stride-1 Conv padding k − p − 1 = 1.
+    std::size_t readers = 0;
+    for (const EspdlNode& c : back.graph.nodes)
+      if (std::find(c.inputs.begin(), c.inputs.end(), n.outputs[0]) != c.inputs.end()) {
+        ++readers;
+        EXPECT_EQ(c.op_type, "Conv") << c.name;
+        EXPECT_EQ(c.name.rfind("p2o.ConvTranspose.", 0), 0u) << c.name;
+        EXPECT_EQ(c.attributes.get_ints("pads"), (std::vector<std::int64_t>{1, 1, 1, 1})) << c.name;
+        EXPECT_EQ(c.attributes.get_ints("strides"), (std::vector<std::int64_t>{1, 1})) << c.name;
+      }
+    EXPECT_EQ(readers, 1u) << n.name;
+  }
+  EXPECT_EQ(insert_zeros, 2u);
+  EXPECT_EQ(names, (std::set<std::string>{"PPQ_Operation_0", "PPQ_Operation_1"}));  // esp-ppq's names
+  std::cout << fmt::format("[export] ppocr_det/{}: {} nodes, {} InsertZeros, {} warnings\n", det.target,
+                           back.graph.nodes.size(), insert_zeros, e.warnings.size());
+  for (const auto& w : e.warnings) std::cout << "  warning: " << w << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(

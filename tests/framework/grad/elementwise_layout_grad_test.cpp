@@ -1,6 +1,6 @@
 // Add / Sub / Mul / Div (with broadcasting), Concat and the element-moving ops (Reshape, Flatten,
-// Squeeze, Unsqueeze, Transpose, Slice, Pad, nearest Resize) backward against finite
-// differences.
+// Squeeze, Unsqueeze, Transpose, Slice, Pad, nearest Resize, InsertZeros) backward against
+// finite differences.
 #include "grad_test_util.h"
 
 namespace qtune::gradtest {
@@ -73,6 +73,17 @@ TEST(LayoutGradient, SliceAndPad) {
                         {i64({2}, {1, 0}), i64({2}, {5, 4}), i64({2}, {1, 2}), i64({2}, {2, 1})}));
   check_gradient(layout("Pad", uniform_tensor({1, 2, 3, 3}, 7),
                         {i64({8}, {0, 0, 1, 2, 0, 0, 2, 0}), f32({}, {0.5f})}));
+}
+
+TEST(LayoutGradient, InsertZeros) {
+  // Every input element is checked (max_elements >= numel): each reaches exactly one output.
+  const auto ints = [](std::vector<std::int64_t> v) { return AttrValue(std::move(v)); };
+  EXPECT_EQ(check_gradient(layout("InsertZeros", uniform_tensor({2, 3, 3, 4}, 9), {},
+                                  attrs({{"stride", ints({2, 3})}, {"output_padding", ints({1, 2})}}))),
+            72u);
+  EXPECT_EQ(check_gradient(layout("InsertZeros", uniform_tensor({1, 2, 5}, 10), {},
+                                  attrs({{"stride", ints({3})}, {"output_padding", ints({1})}}))),
+            10u);
 }
 
 TEST(ResizeGradient, NearestUpsampleAddsEveryCopy) {

@@ -113,7 +113,9 @@ TEST(TqtPass, RevertsABlockWhoseLossGotWorse) {
   for (std::int64_t i = 0; i < w_before.numel(); ++i) EXPECT_EQ(w_after.data<float>()[i], w_before.data<float>()[i]);
   std::size_t k = 0;
   for (const Variable* v : s.graph.variables())
-    if (v->quant) EXPECT_EQ(v->quant->exponents, before[k++]) << v->name;
+    if (v->quant) {
+      EXPECT_EQ(v->quant->exponents, before[k++]) << v->name;
+    }
 }
 
 TEST(TqtPass, DefaultScheduleKeepsOrImprovesTheBlockLoss) {

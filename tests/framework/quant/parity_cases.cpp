@@ -9,6 +9,7 @@
 #include "onnx/onnx_import.h"
 #include "onnx/simplifier.h"
 #include "qtune/npy.h"
+#include "quant/conv_transpose_decomposition.h"
 
 namespace qtune::test {
 namespace {
@@ -50,6 +51,9 @@ std::unique_ptr<ParityFixture> load_parity_fixture(const ParityCase& c) {
   auto f = std::make_unique<ParityFixture>();
   f->graph = c.io_dims.empty() ? import_onnx(onnx) : import_onnx_bytes(onnx_with_io_dims(onnx, c.io_dims), onnx.string());
   simplify(f->graph);
+  // esp-ppq's pre-quantization pipeline (reference §1.7 step 4): ConvTranspose decomposition, default on.
+  TargetPolicy policy = TargetPolicy::from_target(c.target);
+  decompose_conv_transposes(f->graph, policy);
   f->exponents = parse_json(read_text(json), json.string());
   const Tensor calib = read_npy(npy);
   const std::int64_t per = calib.numel() / calib.dim(0);

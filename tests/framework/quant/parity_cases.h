@@ -1,7 +1,8 @@
 #pragma once
 // The esp-ppq parity cases (tests/fixtures/parity/README.md): which model, target and
-// calibration batch size each one uses, and loading one (model imported + simplified,
-// esp-ppq's exponents.json parsed, calib.npy cut into esp-ppq's batches).
+// calibration batch size each one uses, and loading one (model imported + simplified +
+// ConvTranspose decomposition as esp-ppq's default pre-quantization pipeline, esp-ppq's
+// exponents.json parsed, calib.npy cut into esp-ppq's batches).
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -26,7 +27,7 @@ std::string parity_case_name(const testing::TestParamInfo<ParityCase>& info);
 void PrintTo(const ParityCase& c, std::ostream* os);  // "name/target" in gtest messages
 
 struct ParityFixture {
-  Graph graph;                  // imported and simplified, not quantized
+  Graph graph;                  // imported, simplified, ConvTransposes decomposed; not quantized
   rapidjson::Document exponents;
   std::vector<std::vector<Tensor>> batches;
 };

@@ -24,28 +24,6 @@ using test::ParityCase;
 std::vector<double> exps(const rapidjson::Value& v) { return test::parity_exponents(v); }
 const char* const kMissing = "parity fixture missing under tests/fixtures/parity (or the model: run scripts/fetch_models.sh)";
 
-// esp-ppq's ConvTransposeDecompositionPass (reference §3, default on) rewrites each
-// ConvTranspose with a stride > 1 as InsertZeros + Conv before quantization; qtune does
-// not decompose yet (docs/parity.md). Read back through it: the InsertZeros output
-// ("PPQ_Variable_k", ACTIVATED with its input's exponent) stands for its input, and the
-// flipped weight's channel axis 0 ([Cout, Cin/g, k...]) is the ONNX weight's axis 1.
-struct Decomposition {
-  std::map<std::string, std::string> alias;  // InsertZeros output -> its input
-  std::set<std::string> insert_zeros;        // esp-ppq's InsertZeros op names
-};
-
-Decomposition esp_ppq_decomposition(const rapidjson::Value& configs) {
-  Decomposition d;
-  std::map<std::string, std::string> in, out;
-  for (const auto& r : configs.GetArray()) {
-    if (std::string(r["op_type"].GetString()) != "InsertZeros") continue;
-    d.insert_zeros.insert(r["op"].GetString());
-    (std::string(r["role"].GetString()) == "input" ? in : out)[r["op"].GetString()] = r["var"].GetString();
-  }
-  for (const auto& [op, o] : out) d.alias[o] = in.at(op);
-  return d;
-}
-
 class QuantizerParity : public testing::TestWithParam<ParityCase> {};
 
 TEST_P(QuantizerParity, ConfigStructureMatchesEspPpq) {
@@ -55,10 +33,9 @@ TEST_P(QuantizerParity, ConfigStructureMatchesEspPpq) {
   quantize_graph(g, TargetPolicy::from_target(GetParam().target));
 
   std::vector<std::string> mismatches;
-  std::size_t rows = 0, matched = 0, alignment = 0, renamed = 0, decomposition = 0;
+  std::size_t rows = 0, matched = 0, alignment = 0, renamed = 0, insert_zeros = 0;
   std::map<const TensorQuantConfig*, std::vector<std::pair<std::string, std::vector<double>>>> groups;
   std::set<std::string> bad_vars;
-  const Decomposition dec = esp_ppq_decomposition(l->exponents["configs"]);
   for (const auto& r : l->exponents["configs"].GetArray()) {
     ++rows;
     std::string op_name = r["op"].GetString(), var = r["var"].GetString(), role = r["role"].GetString();
@@ -69,24 +46,14 @@ TEST_P(QuantizerParity, ConfigStructureMatchesEspPpq) {
       mismatches.push_back(where + ": " + why);
       bad_vars.insert(var);
     };
+    // esp-ppq's ConvTranspose decomposition is qtune's too (the fixture loader runs it):
+    // its InsertZeros ops, their PPQ_Variable_k outputs and the Conv's flipped weight
+    // (channel axis 0) are compared like every other socket.
     const Op* op = g.find_op(op_name);
-    if (!op && dec.insert_zeros.count(op_name)) {
-      ++decomposition;  // esp-ppq's InsertZeros: no op of ours
-      continue;
-    }
     if (!op) { fail("op not in our graph"); continue; }
+    if (op->type != r["op_type"].GetString()) { fail("op type " + op->type); continue; }
+    insert_zeros += op->type == "InsertZeros";
     bool in = role == "input";
-    bool convt = op->type == "ConvTranspose";
-    if (convt && in && dec.alias.count(var)) var = dec.alias.at(var);
-    if (convt && in && idx == 1 && r["channel_axis"].IsInt() && r["channel_axis"].GetInt() == 0) {
-      if (op->inputs[1] && op->inputs[1]->quant && op->inputs[1]->quant->channel_axis == 1) {
-        ++decomposition;
-        ++matched;  // exponents: WeightExponentsMatchEspPpq
-      } else {
-        fail("ConvTranspose weight: esp-ppq's axis 0 of the flipped weight is the ONNX weight's axis 1");
-      }
-      continue;
-    }
     if ((in ? op->inputs.size() : op->outputs.size()) <= idx) { fail("socket missing"); continue; }
     const Variable* v = in ? op->inputs[idx] : op->outputs[idx];
     if (!v) { fail("no variable"); continue; }
@@ -134,14 +101,13 @@ TEST_P(QuantizerParity, ConfigStructureMatchesEspPpq) {
   std::size_t nvars = l->exponents["variables"].MemberCount();
   std::cout << fmt::format("[parity] {}/{}: {} configs, {} match, {} alignment-dependent (PASSIVE by alignment), "
                            "{} mismatches; variables {}/{} without mismatch; {} shared groups; {} parameters renamed by esp-ppq; "
-                           "{} read through esp-ppq's ConvTranspose decomposition\n",
+                           "{} on InsertZeros ops\n",
                            GetParam().name, GetParam().target, rows, matched, alignment, mismatches.size(),
-                           nvars - bad_vars.size(), nvars, shared_groups, renamed, decomposition);
+                           nvars - bad_vars.size(), nvars, shared_groups, renamed, insert_zeros);
   for (const auto& m : mismatches) ADD_FAILURE() << m;
   // Every variable esp-ppq reports has a config in ours.
   for (const auto& m : l->exponents["variables"].GetObject()) {
     std::string n = m.name.GetString();
-    if (dec.alias.count(n)) n = dec.alias.at(n);
     const Variable* v = g.find_variable(n);
     if (!v && (n.ends_with("_weight") || n.ends_with("_bias"))) continue;  // renamed by esp-ppq FUSE_BN
     EXPECT_TRUE(v && v->quant) << "variable " << n << " has no config in ours";

@@ -71,6 +71,10 @@ TEST(TargetPolicy, OpSetsSocketsAndDispatch) {
   EXPECT_TRUE(TargetPolicy::is_passive_type("MaxPool"));
   EXPECT_FALSE(TargetPolicy::is_passive_type("Resize"));
   EXPECT_FALSE(TargetPolicy::is_passive_type("Concat"));
+  // InsertZeros (esp-ppq's ConvTranspose decomposition): quantable, not in PASSIVE_OPERATIONS
+  // (its output gets a config of its own), not a COMPUTING_OP, its input quantized.
+  EXPECT_FALSE(TargetPolicy::is_passive_type("InsertZeros"));
+  EXPECT_FALSE(TargetPolicy::is_computing_type("InsertZeros"));
   Graph g;
   g.add_variable("x", {1, 4});
   g.add_parameter("s", Tensor::from<std::int64_t>({2}, {4, 1}));
@@ -84,6 +88,18 @@ TEST(TargetPolicy, OpSetsSocketsAndDispatch) {
   EXPECT_EQ(p.op_bits(sm), 16);
   EXPECT_EQ(p.op_bits(r), 8);
   EXPECT_THROW(p.dispatch("r", 12), InputError);
+  Op& iz = g.add_op("iz", "InsertZeros", {"z"}, {"w"});
+  EXPECT_FALSE(TargetPolicy::is_fp32_input(iz, 0));
+  EXPECT_FALSE(TargetPolicy::is_fp32_output(iz, 0));
+}
+
+TEST(TargetPolicy, ConvTransposeDecompositionIsOnForEveryTarget) {
+  // esp-ppq's QuantizationSetting.convtranspose_decomposition defaults to True.
+  for (const std::string& t : TargetPolicy::known_targets())
+    for (int bits : {8, 16}) EXPECT_TRUE(TargetPolicy::from_target(t, bits).convtranspose_decomposition()) << t << bits;
+  auto p = TargetPolicy::from_target("esp32s3");
+  p.set_convtranspose_decomposition(false);
+  EXPECT_FALSE(p.convtranspose_decomposition());
 }
 
 }  // namespace

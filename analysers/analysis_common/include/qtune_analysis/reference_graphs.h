@@ -6,9 +6,12 @@
 // that is a copy of the quantized graph (same ops, same configs) holding float_graph()'s
 // parameter values: run without a hook it is the float model; with an isolated hook it is
 // "only this op quantized".
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "qtune/batch.h"
 #include "qtune/executor.h"
@@ -32,6 +35,18 @@ DequantizedGraph make_dequantized(const Graph& quantized, const Graph& float_ref
 // its inputs and outputs (make_quant_hook filtered to op) — esp-ppq's
 // restore_quantize_state() on that one op. Overlapped configs stay unapplied.
 std::unique_ptr<OpHook> make_isolated_hook(const Op& op, const DequantizedGraph& d);
+
+// The ops an analysis watches, paired by name across the reference graph and the quantized
+// one: ops[i] is the quantized graph's op, index maps either twin to i, and each graph's
+// watched set feeds a RecordingHook of runs of that graph. In the reference's topological
+// order (the order every artifact lists ops in).
+struct TwinOps {
+  std::vector<const Op*> ops;
+  std::unordered_map<const Op*, std::size_t> index;
+  std::unordered_set<const Op*> watched_reference, watched_quantized;
+};
+TwinOps twin_ops(const DequantizedGraph& reference, const Graph& quantized,
+                 const std::function<bool(const Op&)>& watch);
 
 // Feeds of one batch (tensors in graph-input order) by input name; error on a count mismatch.
 TensorMap feeds_of(const Graph& graph, const Batch& batch);
