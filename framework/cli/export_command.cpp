@@ -16,6 +16,7 @@
 #include "cli/common.h"
 #include "export/espdl_checklist.h"
 #include "export/iteration_export.h"
+#include "quant/target_policy.h"
 #include "run/iteration.h"
 
 namespace qtune::cli {
@@ -65,6 +66,12 @@ int export_command(const Args& args) {
   if (string_member(index, "status") != "ok")
     throw InputError(fmt::format("{}: the iteration did not finish (status '{}'); nothing to export", index_path.string(),
                                  string_member(index, "status")));
+
+  if (const std::string chip = string_member(index, "target_chip");
+      !chip.empty() && !TargetPolicy::from_target(chip).is_espdl())
+    throw InputError(fmt::format("{}: target '{}' is not an ESP-DL chip (linear scales; ESP-DL has only power-of-two "
+                                 "exponents); nothing to export",
+                                 index_path.string(), chip));
 
   IterationRequest request;
   const std::string contract = vm.count("contract") ? contract_arg : string_member(index, "contract");

@@ -111,7 +111,25 @@ EspdlModel to_model(const ExportGraph& eg, const EspdlExportOptions& options) {
 
 }  // namespace
 
+void check_power_of_2(const Graph& quantized, const TargetPolicy& policy) {
+  if (!policy.is_espdl())
+    throw InputError(fmt::format("export: target '{}' is not an ESP-DL chip; ESP-DL quantizes with power-of-two "
+                                 "exponents only, so a model quantized with linear (float) scales cannot be written to "
+                                 ".espdl (quantize for esp32p4, esp32s3 or c to deploy)",
+                                 policy.target()));
+  auto check = [](const QuantSlot& c) {
+    if (c && c->linear())
+      throw InputError(fmt::format("export: the config applied at '{}' has linear (float) scales; ESP-DL has only "
+                                   "power-of-two exponents, so this model cannot be written to .espdl",
+                                   c->applied_at));
+  };
+  for (const Variable* v : quantized.variables()) check(v->quant);
+  for (const Op* op : quantized.ops())
+    for (const QuantSlot& c : op->input_quant) check(c);
+}
+
 EspdlExport export_espdl(const Graph& quantized, const TargetPolicy& policy, const EspdlExportOptions& options) {
+  check_power_of_2(quantized, policy);
   ExportGraph eg(quantized, policy);
   infer_export_shapes(eg, batch_one_input_shapes(quantized, options.input_shapes));
   // esp-ppq's prepare_graph order (reference §5.6).

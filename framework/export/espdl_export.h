@@ -9,6 +9,8 @@
 // parameters integerised per target rounding, ESP-DL weight layouts, RNN gate exponents,
 // LUTs; then it warns about any Conv/Gemm/MatMul/Mul whose output exponent needs a left
 // shift (ESP-DL only right-shifts: such a model is not deployable as is).
+// A model for the non-ESP-DL "linear" target, or holding any linear (float-scale) config, is
+// refused with an InputError saying why (ESP-DL has only power-of-two exponents).
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -41,6 +43,9 @@ struct EspdlExport {
 };
 
 // The whole export in memory. `quantized` must be calibrated (exponents on its configs).
+// Throws InputError naming the target or the first linear config (see above).
+void check_power_of_2(const Graph& quantized, const TargetPolicy& policy);
+
 EspdlExport export_espdl(const Graph& quantized, const TargetPolicy& policy, const EspdlExportOptions& options = {});
 
 // export_espdl, then writes `path` (.espdl) and, beside it, the same stem with .info and

@@ -32,7 +32,8 @@ bool is_constant(const Variable& v) { return !v.producer && v.value.has_value();
 struct BlockProgram::Frame {
   std::vector<const Tensor*> view;   // per slot
   std::vector<Tensor> owned;         // per slot: values computed here
-  std::vector<std::vector<int>> exponents;  // per trainable scale: round(α)
+  std::vector<std::vector<int>> exponents;  // per trainable power-of-two scale: round(α)
+  std::vector<std::vector<float>> scales;   // per trainable linear scale: |s|
   bool hard_rounding = false;
 };
 
@@ -46,14 +47,17 @@ int BlockProgram::slot_of_variable(const Variable& v) {
   return slot;
 }
 
-int BlockProgram::add_quant_node(int from, const QuantSlot& config, bool train_scales) {
+int BlockProgram::add_quant_node(int from, const QuantSlot& config, bool train_scales, bool train_linear_scales) {
   Node n;
   n.config = config;
   n.in = {from};
   n.out = {static_cast<int>(slots_++)};
   constants_.push_back(nullptr);
   trainable_of_slot_.push_back(-1);
-  if (train_scales && config->state == QuantState::Calibrated) {
+  // TQT trains power-of-two configs (α), LSQ linear ones (s); esp-ppq's delegators check the
+  // same policy property (POWER_OF_2 for TQT, its absence for LSQ).
+  const bool trains = config->linear() ? train_linear_scales : train_scales;
+  if (trains && config->state == QuantState::Calibrated) {
     // One α per config object: a config applied twice would share it (it is applied once).
     for (std::size_t k = parameter_count_; k < trainables_.size(); ++k)
       if (is_scale(k) && trainables_[k].config == config) n.scale = static_cast<int>(k);
@@ -61,8 +65,10 @@ int BlockProgram::add_quant_node(int from, const QuantSlot& config, bool train_s
       Trainable t;
       t.name = config->applied_at;
       t.config = config;
-      t.value = Tensor(DType::Float32, {static_cast<std::int64_t>(config->exponents.size())});
-      for (std::size_t c = 0; c < config->exponents.size(); ++c) t.value.data<float>()[c] = static_cast<float>(config->exponents[c]);
+      t.linear = config->linear();
+      t.value = Tensor(DType::Float32, {static_cast<std::int64_t>(config->scale_count())});
+      for (std::size_t c = 0; c < config->scale_count(); ++c)
+        t.value.data<float>()[c] = t.linear ? config->scales[c] : static_cast<float>(config->exponents[c]);
       n.scale = static_cast<int>(trainables_.size());
       trainables_.push_back(std::move(t));
     }
@@ -78,6 +84,10 @@ int BlockProgram::add_rounding_node(int from, const Variable& weight, const Quan
   n.out = {static_cast<int>(slots_++)};
   constants_.push_back(nullptr);
   trainable_of_slot_.push_back(-1);
+  if (config->linear())
+    throw Error(fmt::format("block program: learned rounding of weight '{}': its config has linear (float) scales; "
+                            "learned rounding (blockwise reconstruction) supports power-of-two scales only",
+                            weight.name));
   for (std::size_t k = parameter_count_; k < trainables_.size(); ++k)
     if (trainables_[k].rounding && trainables_[k].variable == &weight) n.rounding = static_cast<int>(k);
   if (n.rounding < 0) {
@@ -95,7 +105,7 @@ int BlockProgram::add_rounding_node(int from, const Variable& weight, const Quan
 }
 
 BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales,
-                           bool learn_rounding) {
+                           bool learn_rounding, bool train_linear_scales) {
   if (ops.empty()) throw Error("block program: no ops");
   // Topological order of the block's ops, as the graph orders them.
   std::set<const Op*> in_block(ops.begin(), ops.end());
@@ -163,7 +173,7 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
       } else if (applied_at_input(*op, i) && v->dtype == DType::Float32) {
         if (kComputingOps.count(op->type) && i == 1 && is_constant(*v) && trainable_of_slot_[static_cast<std::size_t>(slot)] >= 0)
           gamma_weights_.emplace_back(slot, input_config(*op, i));
-        slot = add_quant_node(slot, input_config(*op, i), train_scales);
+        slot = add_quant_node(slot, input_config(*op, i), train_scales, train_linear_scales);
       }
       node.in.push_back(slot);
     }
@@ -187,7 +197,7 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
       const Variable* v = op->outputs[j];
       if (!v) continue;
       int slot = finals[j];
-      if (applied_at_output(*op, j)) slot = add_quant_node(slot, v->quant, train_scales);
+      if (applied_at_output(*op, j)) slot = add_quant_node(slot, v->quant, train_scales, train_linear_scales);
       variable_slot_[v] = slot;
     }
   }
@@ -215,6 +225,13 @@ std::vector<int> BlockProgram::rounded_exponents(std::size_t k) const {
   return e;
 }
 
+std::vector<float> BlockProgram::linear_scales(std::size_t k) const {
+  const Tensor& s = trainables_.at(k).value;
+  std::vector<float> out(static_cast<std::size_t>(s.numel()));
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = std::fabs(s.data<float>()[c]);
+  return out;
+}
+
 Tensor BlockProgram::rounded_weight(std::size_t k) const {
   const Trainable& t = trainables_.at(k);
   if (!t.rounding) throw Error(fmt::format("block program: trainable '{}' is not a rounding variable", t.name));
@@ -233,9 +250,12 @@ void BlockProgram::forward(Frame& frame) const {
     }
     if (!n.op) {
       const Tensor& x = *frame.view[static_cast<std::size_t>(n.in[0])];
-      const std::vector<int>& e = n.scale >= 0 ? frame.exponents[static_cast<std::size_t>(n.scale)] : n.config->exponents;
       const auto out = static_cast<std::size_t>(n.out[0]);
-      frame.owned[out] = x.dtype() == DType::Float32 ? fake_quant_forward(x, *n.config, e) : x;
+      const auto k = static_cast<std::size_t>(n.scale);
+      if (x.dtype() != DType::Float32) frame.owned[out] = x;
+      else if (n.scale < 0) frame.owned[out] = fake_quant_forward_stored(x, *n.config);
+      else if (trainables_[k].linear) frame.owned[out] = fake_quant_forward_linear(x, *n.config, frame.scales[k]);
+      else frame.owned[out] = fake_quant_forward(x, *n.config, frame.exponents[k]);
       frame.view[out] = &frame.owned[out];
       continue;
     }
@@ -279,8 +299,12 @@ BlockProgram::Frame BlockProgram::make_frame(std::span<const Tensor* const> inpu
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) frame.view[static_cast<std::size_t>(input_slots_[i])] = inputs[i];
   frame.exponents.resize(trainables_.size());
-  for (std::size_t k = parameter_count_; k < trainables_.size(); ++k)
-    if (is_scale(k)) frame.exponents[k] = rounded_exponents(k);
+  frame.scales.resize(trainables_.size());
+  for (std::size_t k = parameter_count_; k < trainables_.size(); ++k) {
+    if (!is_scale(k)) continue;
+    if (trainables_[k].linear) frame.scales[k] = linear_scales(k);
+    else frame.exponents[k] = rounded_exponents(k);
+  }
   return frame;
 }
 
@@ -321,7 +345,7 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
   // int_lambda · Σ mean((α − round α)²): round has no gradient (torch.round).
   if (terms.int_lambda > 0.0) {
     for (std::size_t k = parameter_count_; k < trainables_.size(); ++k) {
-      if (!is_scale(k)) continue;
+      if (!is_scale(k) || trainables_[k].linear) continue;
       const float* a = trainables_[k].value.data<float>();
       const auto n = static_cast<double>(trainables_[k].value.numel());
       double sum = 0.0;
@@ -338,14 +362,14 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
     for (const auto& [slot, config] : gamma_weights_) {
       const auto k = static_cast<std::size_t>(trainable_of_slot_[static_cast<std::size_t>(slot)]);
       const Tensor& w = trainables_[k].value;
-      const Tensor q = fake_quant_forward(w, *config, config->exponents);
+      const Tensor q = fake_quant_forward_stored(w, *config);
       const auto diff = (w.flat() - q.flat()).eval();
       const double n = static_cast<double>(w.numel());
       loss.total += terms.gamma * diff.cast<double>().square().sum() / n;
       if (grads) {
         Tensor ones(DType::Float32, w.shape()), mask;
         ones.flat().setOnes();
-        fake_quant_backward(w, *config, config->exponents, ones, &mask, nullptr);
+        fake_quant_backward_stored(w, *config, ones, &mask);
         (*grads)[k].flat() += static_cast<float>(terms.gamma * 2.0 / n) * diff * (1.0f - mask.flat());
       }
     }
@@ -387,10 +411,24 @@ LossValue BlockProgram::run(std::span<const Tensor* const> inputs, std::span<con
       const auto in = static_cast<std::size_t>(n.in[0]);
       const Tensor& x = *frame.view[in];
       if (x.dtype() != DType::Float32) continue;
-      const std::vector<int>& e = n.scale >= 0 ? frame.exponents[static_cast<std::size_t>(n.scale)] : n.config->exponents;
+      const Tensor& dy = slot_grads[static_cast<std::size_t>(n.out[0])];
       Tensor dx;
-      fake_quant_backward(x, *n.config, e, slot_grads[static_cast<std::size_t>(n.out[0])], requires_grad_[in] ? &dx : nullptr,
-                          n.scale >= 0 ? (*grads)[static_cast<std::size_t>(n.scale)].data<float>() : nullptr);
+      Tensor* dxp = requires_grad_[in] ? &dx : nullptr;
+      const auto k = static_cast<std::size_t>(n.scale);
+      if (n.scale < 0) {
+        fake_quant_backward_stored(x, *n.config, dy, dxp);
+      } else if (trainables_[k].linear) {
+        // LSQ: s = |value|, gradient scaled by 1/√(numel·qmax) (esp-ppq's grad_scale).
+        std::vector<float> ds(frame.scales[k].size(), 0.0f);
+        fake_quant_backward_linear(x, *n.config, frame.scales[k], dy, dxp, ds.data());
+        const double g = 1.0 / std::sqrt(static_cast<double>(x.numel()) * static_cast<double>(n.config->quant_max));
+        const float* v = trainables_[k].value.data<float>();
+        float* out = (*grads)[k].data<float>();
+        for (std::size_t c = 0; c < ds.size(); ++c)
+          out[c] += static_cast<float>(g * ds[c]) * (v[c] < 0.0f ? -1.0f : 1.0f);
+      } else {
+        fake_quant_backward(x, *n.config, frame.exponents[k], dy, dxp, (*grads)[k].data<float>());
+      }
       if (requires_grad_[in]) accumulate(n.in[0], std::move(dx));
       continue;
     }

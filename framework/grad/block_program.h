@@ -9,10 +9,13 @@
 // * parameters: every float parameter input of a computing op (Conv, ConvTranspose, Gemm,
 //   MatMul) or Add/Mul, and of any other op except Clip where the parameter's config is
 //   applied (esp-ppq's trainable set, reference §3.4 and Errata 6);
-// * scales: one log2-scale α per exponent of every Calibrated config applied in the block
-//   (when scales are trained); the forward uses exponent round(α).
-// Passive configs (biases, aligned inputs) and, when scales are not trained, every config
-// keep their stored exponents.
+// * scales: one log2-scale α per exponent of every Calibrated power-of-two config applied
+//   in the block (when train_scales, TQT); the forward uses exponent round(α). With
+//   train_linear_scales (LSQ, reference §3.5), one float scale s per channel of every
+//   Calibrated linear config applied in the block; the forward uses |s|, and its gradient is
+//   scaled by 1/√(numel·qmax) (numel of the tensor quantized), as esp-ppq's LSQDelegator.
+// Passive configs (biases, aligned inputs) and every config whose kind is not trained keep
+// their stored exponents or scales.
 #include <any>
 #include <span>
 #include <string>
@@ -50,14 +53,17 @@ class BlockProgram {
     const Variable* variable = nullptr;  // parameters
     QuantSlot config;            // scales; rounding variables: the weight's config
     bool rounding = false;       // a rounding variable V of `variable` (learned rounding)
+    bool linear = false;         // a linear scale s (value = s per channel; the forward uses |s|)
   };
 
   // `ops` of `graph` in any order. Throws Error naming the op when one has no kernel.
   // learn_rounding: the weight (input 1) of every computing op whose config is Calibrated
   // gets a rounding variable V (grad/rounding_grad.h) at its stored exponents, replacing
   // its fake quantization, and no parameter trains (AdaRound, reference §3.7); scales of the
-  // other configs still train when train_scales.
-  BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales, bool learn_rounding = false);
+  // other configs still train when train_scales. Learned rounding of a linear weight config
+  // is refused (Error naming the weight): it is defined on power-of-two grids here.
+  BlockProgram(const Graph& graph, const std::vector<const Op*>& ops, bool train_scales, bool learn_rounding = false,
+               bool train_linear_scales = false);
 
   // Runs the forward once and throws Error naming the op when a gradient would have to flow
   // back through an op that has none (an op without float outputs, such as Shape, needs none).
@@ -85,6 +91,8 @@ class BlockProgram {
 
   // Exponents of trainable scale `k` as the forward uses them: round(α).
   std::vector<int> rounded_exponents(std::size_t k) const;
+  // Linear scales of trainable scale `k` as the forward uses them: |s|.
+  std::vector<float> linear_scales(std::size_t k) const;
 
  private:
   struct Node {
@@ -102,7 +110,7 @@ class BlockProgram {
 
   Frame make_frame(std::span<const Tensor* const> inputs) const;
   int slot_of_variable(const Variable& v);
-  int add_quant_node(int from, const QuantSlot& config, bool train_scales);
+  int add_quant_node(int from, const QuantSlot& config, bool train_scales, bool train_linear_scales);
   int add_rounding_node(int from, const Variable& weight, const QuantSlot& config);
   void forward(Frame& frame) const;
 

@@ -43,7 +43,7 @@ class FrameworkBlockTrainer final : public BlockTrainer {
                         const BlockTrainingSpec& spec)
       : graph_(graph),
         spec_(spec),
-        program_(graph, resolve_ops(graph, spec.ops), spec.train_scales, spec.learn_rounding) {
+        program_(graph, resolve_ops(graph, spec.ops), spec.train_scales, spec.learn_rounding, spec.train_linear_scales) {
     terms_.int_lambda = spec.int_lambda;
     terms_.gamma = spec.gamma;
     if (batches.empty()) throw Error("block trainer: no calibration batches");
@@ -113,6 +113,15 @@ class FrameworkBlockTrainer final : public BlockTrainer {
       }
       if (program_.is_rounding(k)) {
         graph_.variable(t.name).value = program_.rounded_weight(k);
+        continue;
+      }
+      if (t.linear) {
+        const std::vector<float> scales = program_.linear_scales(k);
+        for (std::size_t c = 0; c < scales.size(); ++c) changed += scales[c] != t.config->scales[c];
+        if (scales != t.config->scales) {
+          t.config->scales = scales;
+          t.config->algorithm = "lsq";
+        }
         continue;
       }
       const std::vector<int> exponents = program_.rounded_exponents(k);

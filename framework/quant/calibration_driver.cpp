@@ -88,10 +88,13 @@ void apply_render(TensorQuantConfig& c, const std::vector<double>& log2s, const 
                   const std::string& where) {
   if (log2s.empty()) throw Error(fmt::format("calibration '{}' of {} rendered no exponent", algorithm, where));
   c.exponents.clear();
+  c.scales.clear();
   for (double l : log2s) {
     if (!std::isfinite(l))
       throw Error(fmt::format("calibration '{}' of {} rendered a non-finite log2 scale", algorithm, where));
-    c.exponents.push_back(exponent_from_log2(l));
+    // Linear: the observer's exact scale as a float32 (esp-ppq stores torch float32 scales).
+    if (c.linear()) c.scales.push_back(static_cast<float>(std::exp2(l)));
+    else c.exponents.push_back(exponent_from_log2(l));
   }
   c.state = QuantState::Calibrated;
   c.algorithm = algorithm;

@@ -39,6 +39,7 @@ struct CalibrationReport {
 
 // log2(scale) from an observer -> integer exponent: exact integers stay; a non-power-of-two
 // scale (isotone) is truncated toward zero like esp-ppq's export int(log2(scale)) (§5.5).
+// A Linear config (the "linear" target) instead keeps the scale 2^log2 as a float32.
 int exponent_from_log2(double log2_scale);
 
 // Parameter configs in state Initial only.

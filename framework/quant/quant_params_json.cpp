@@ -34,6 +34,13 @@ void write_config(Writer& w, const TensorQuantConfig& c, bool overlapped) {
   w.StartArray();
   for (int e : c.exponents) w.Int(e);
   w.EndArray();
+  // Linear (non-power-of-two) configs only: the float32 scales instead of exponents.
+  if (c.linear()) {
+    w.Key("scales");
+    w.StartArray();
+    for (float s : c.scales) w.Double(static_cast<double>(s));
+    w.EndArray();
+  }
   w.Key("channel_axis");
   if (c.per_channel()) w.Int(c.channel_axis);
   else w.Null();

@@ -1,5 +1,6 @@
 #pragma once
-// quant_params.json: every quantized variable -> bits, exponent(s), channel_axis, rounding,
+// quant_params.json: every quantized variable -> bits, exponent(s) (or, linear target only,
+// "scales": float32 scales, "exponents" then empty), channel_axis, rounding,
 // state, algorithm, observer, where it is applied — what a user inspects first when
 // accuracy drops. Variables in topological order (graph inputs first, then per op its
 // inputs then its outputs); consumer-side configs (requantization) are listed under

@@ -1,5 +1,6 @@
 #include "quant/quantizer.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -77,7 +78,7 @@ class SocketTable {
       }
       if (n_in > 2) {
         Socket& b = sockets[ins[n_in - 1]];
-        if (policy_.family() == TargetFamily::P4) b.channel_axis = 0;
+        if (policy_.per_channel_weights()) b.channel_axis = 0;
         b.bits = policy_.bias_bits(bits);
         b.state = QuantState::PassiveInit;
         b.observer = "minmax";
@@ -251,6 +252,7 @@ QuantizeReport quantize_graph(Graph& graph, const TargetPolicy& policy) {
     c->quant_max = TargetPolicy::quant_max(s.bits);
     c->channel_axis = s.channel_axis;
     c->rounding = policy.rounding();
+    c->scale_kind = policy.scale_kind();
     c->state = s.state;
     c->observer = s.observer;
     c->applied_at = s.is_input ? input_socket_id(*s.op, s.index) : s.var->name;
@@ -282,18 +284,57 @@ QuantizeReport quantize_graph(Graph& graph, const TargetPolicy& policy) {
 
 namespace {
 
-// Exponents of `master` broadcast to `n` entries (per-tensor master -> every channel).
-std::vector<int> broadcast(const std::vector<int>& e, std::size_t n) {
+// Exponents (or linear scales) broadcast to `n` entries (per-tensor master -> every channel).
+template <class T>
+std::vector<T> broadcast(const std::vector<T>& e, std::size_t n) {
   if (e.size() == n) return e;
-  if (e.size() == 1) return std::vector<int>(n, e[0]);
-  throw Error(fmt::format("passive config: cannot broadcast {} exponents to {}", e.size(), n));
+  if (e.size() == 1) return std::vector<T>(n, e[0]);
+  throw Error(fmt::format("passive config: cannot broadcast {} exponents/scales to {}", e.size(), n));
 }
 
-bool set_passive(TensorQuantConfig& c, std::vector<int> exponents) {
-  c.exponents = std::move(exponents);
+bool mark_passive(TensorQuantConfig& c) {
   c.state = QuantState::Passive;
   c.algorithm = "passive";
   return true;
+}
+
+// A passive config takes the scale of `from` (kind included): Clip/Pad bounds, aligned inputs.
+bool set_passive(TensorQuantConfig& c, const TensorQuantConfig& from) {
+  c.scale_kind = from.scale_kind;
+  c.exponents = from.exponents;
+  c.scales = from.scales;
+  return mark_passive(c);
+}
+
+// A passive config fixed at 2^exponent (GRU/LSTM), in the config's own kind.
+bool set_passive(TensorQuantConfig& c, int exponent) {
+  c.exponents.clear();
+  c.scales.clear();
+  if (c.linear()) c.scales = {std::ldexp(1.0f, exponent)};
+  else c.exponents = {exponent};
+  return mark_passive(c);
+}
+
+// Bias = input scale × weight scale (PassiveParameterQuantizePass): exponents add; linear
+// scales multiply in float32, as esp-ppq's torch tensors do. Mixed kinds cannot occur on
+// one target; a config edited by hand into that state is refused.
+bool set_bias_scale(const Op& op, TensorQuantConfig& b, const TensorQuantConfig& x, const TensorQuantConfig& w,
+                    std::size_t channels) {
+  if (x.linear() != w.linear())
+    throw Error(fmt::format("op '{}': bias scale needs input and weight scales of one kind, got a {} input and a {} "
+                            "weight", op.name, x.linear() ? "linear" : "power-of-two",
+                            w.linear() ? "linear" : "power-of-two"));
+  b.scale_kind = x.scale_kind;
+  b.exponents.clear();
+  b.scales.clear();
+  if (x.linear()) {
+    b.scales = b.per_channel() ? broadcast(w.scales, channels) : std::vector<float>{w.scales[0]};
+    for (float& v : b.scales) v *= x.scales[0];
+  } else {
+    b.exponents = b.per_channel() ? broadcast(w.exponents, channels) : std::vector<int>{w.exponents[0]};
+    for (int& e : b.exponents) e += x.exponents[0];
+  }
+  return mark_passive(b);
 }
 
 }  // namespace
@@ -317,8 +358,10 @@ std::size_t update_aligned_configs(Graph& graph) {
   auto visit = [&](const QuantSlot& c) {
     if (!c || !c->master || !seen.insert(c.get()).second) return;
     const TensorQuantConfig& root = master_root(*c);
-    if (root.is_active() && !root.exponents.empty()) {
+    if (root.is_active() && root.has_scale()) {
+      c->scale_kind = root.scale_kind;
       c->exponents = root.exponents;
+      c->scales = root.scales;
       c->state = QuantState::Passive;
       ++n;
     } else {
@@ -342,7 +385,7 @@ std::size_t update_passive_configs(Graph& graph) {
     if (c->applied_at != input_socket_id(op, i)) return nullptr;
     return c.get();
   };
-  auto active = [](const QuantSlot& c) { return c && c->is_active() && !c->exponents.empty(); };
+  auto active = [](const QuantSlot& c) { return c && c->is_active() && c->has_scale(); };
   for (Op* op : graph.topological_order()) {
     if (!op_quant_bits(*op)) continue;
     const std::size_t n_in = op->inputs.size();
@@ -353,22 +396,20 @@ std::size_t update_passive_configs(Graph& graph) {
       if (!b || !active(x) || !active(w)) continue;
       std::size_t channels = b->per_channel() ? static_cast<std::size_t>(op->inputs[n_in - 1]->value
                                                                              ? op->inputs[n_in - 1]->value->numel()
-                                                                             : static_cast<std::int64_t>(w->exponents.size()))
+                                                                             : static_cast<std::int64_t>(w->scale_count()))
                                               : 1;
-      std::vector<int> we = b->per_channel() ? broadcast(w->exponents, channels) : std::vector<int>{w->exponents[0]};
-      for (int& e : we) e += x->exponents[0];
-      n += set_passive(*b, std::move(we));
+      n += set_bias_scale(*op, *b, *x, *w, channels);
     } else if (op->type == "GRU" || op->type == "LSTM") {
       for (std::size_t i = 0; i < n_in; ++i)
-        if (TensorQuantConfig* c = passive_slot(*op, i)) n += set_passive(*c, {kRnnQuantExponent});
+        if (TensorQuantConfig* c = passive_slot(*op, i)) n += set_passive(*c, kRnnQuantExponent);
       if (op->outputs.size() == 3 && op->outputs[2]->quant &&
           op->outputs[2]->quant->applied_at == op->outputs[2]->name)
-        n += set_passive(*op->outputs[2]->quant, {kRnnQuantExponent});
+        n += set_passive(*op->outputs[2]->quant, kRnnQuantExponent);
     } else if (op->type == "Clip" || op->type == "Pad") {
       const QuantSlot& x = input_config(*op, 0);
       if (!active(x)) continue;
       for (std::size_t i = 1; i < n_in; ++i)
-        if (TensorQuantConfig* c = passive_slot(*op, i)) n += set_passive(*c, x->exponents);
+        if (TensorQuantConfig* c = passive_slot(*op, i)) n += set_passive(*c, *x);
     }
   }
   return n;

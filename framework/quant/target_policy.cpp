@@ -13,12 +13,13 @@ namespace {
 
 // §1.1 get_target_platform (lower-cased target strings), in the reference's order: the
 // one table of known targets (the QUANT_CONFIG parser and the setting rules read it too).
+// "linear" (last) is qtune's non-ESP-DL target with float scales (see target_policy.h).
 const std::vector<std::pair<std::string, TargetFamily>>& target_table() {
   static const std::vector<std::pair<std::string, TargetFamily>> t = {
       {"esp32p4", TargetFamily::P4}, {"esp32s31", TargetFamily::P4}, {"esp32s3", TargetFamily::S3},
       {"esp32", TargetFamily::C},    {"esp32s2", TargetFamily::C},    {"esp32c2", TargetFamily::C},
       {"esp32c3", TargetFamily::C},  {"esp32c5", TargetFamily::C},    {"esp32c6", TargetFamily::C},
-      {"c", TargetFamily::C}};
+      {"c", TargetFamily::C},        {"linear", TargetFamily::Linear}};
   return t;
 }
 
@@ -88,7 +89,8 @@ int TargetPolicy::bias_bits(int data_bits) const {
   switch (family_) {
     case TargetFamily::P4: return data_bits == 16 ? 40 : 32;
     case TargetFamily::S3: return data_bits == 16 ? 40 : 20;
-    case TargetFamily::C: return data_bits == 16 ? 64 : 32;
+    case TargetFamily::C:
+    case TargetFamily::Linear: return data_bits == 16 ? 64 : 32;
   }
   return 32;
 }
@@ -99,6 +101,8 @@ EspdlPlatform TargetPolicy::platform(int data_bits) const {
     case TargetFamily::P4: return b16 ? EspdlPlatform::Int16 : EspdlPlatform::Int8;
     case TargetFamily::S3: return b16 ? EspdlPlatform::S3Int16 : EspdlPlatform::S3Int8;
     case TargetFamily::C: return b16 ? EspdlPlatform::CInt16 : EspdlPlatform::CInt8;
+    case TargetFamily::Linear:
+      throw Error(fmt::format("target '{}' is not an ESP-DL chip: it has no ESP-DL platform", target_));
   }
   return EspdlPlatform::Fp32;
 }
@@ -115,7 +119,7 @@ int TargetPolicy::op_bits(const Op& op) const {
 }
 
 std::optional<int> TargetPolicy::weight_channel_axis(const Op& op) const {
-  if (family_ != TargetFamily::P4 || op.inputs.size() < 2) return std::nullopt;
+  if (!per_channel_weights() || op.inputs.size() < 2) return std::nullopt;
   if (op.type == "Conv") return 0;
   if (op.type == "ConvTranspose") return 1;
   if (op.type == "Gemm") return op.attributes.get_int("transB", 0) == 1 ? 0 : 1;

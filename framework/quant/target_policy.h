@@ -2,6 +2,12 @@
 // TargetPolicy: what an ESP-DL target quantizes and how (reference §1.1-§1.4, §3.9).
 // Built from the target string ("esp32p4", "esp32s3", "c", ...) and the global bit width;
 // per-op int16 comes from the dispatching table (op name -> bits).
+//
+// One target is NOT an ESP-DL chip: "linear" — the generic C op set (as "c"), symmetric
+// int8/int16, per-channel Conv/ConvTranspose/Gemm weights and biases (as esp32p4), banker's
+// rounding, and float32 (non-power-of-two) scales. It exists so that LSQ, which trains
+// scales only where they are not powers of two (reference §3.5), is a real, tested pass; a
+// model quantized for it cannot be exported to .espdl.
 #include <map>
 #include <optional>
 #include <string>
@@ -12,7 +18,7 @@
 
 namespace qtune {
 
-enum class TargetFamily { P4, S3, C };
+enum class TargetFamily { P4, S3, C, Linear };
 
 // The esp-ppq TargetPlatform of an op (its int value is what esp-ppq's dispatching table stores).
 enum class EspdlPlatform : int {
@@ -30,10 +36,19 @@ class TargetPolicy {
   const std::string& target() const { return target_; }
   TargetFamily family() const { return family_; }
   int bits() const { return bits_; }
-  // Rounding of every config of this quantizer, whatever an op's platform (§1.2).
-  Rounding rounding() const { return family_ == TargetFamily::P4 ? Rounding::HalfEven : Rounding::HalfUp; }
-  // Bias bits for data bits 8/16 on this family: P4 32/40, S3 20/40, C 32/64.
+  // ESP-DL chips quantize POWER_OF_2; only the "linear" target has float scales.
+  bool is_espdl() const { return family_ != TargetFamily::Linear; }
+  ScaleKind scale_kind() const { return is_espdl() ? ScaleKind::PowerOf2 : ScaleKind::Linear; }
+  // Conv/ConvTranspose/Gemm weights (and their biases) per output channel: esp32p4/s31, linear.
+  bool per_channel_weights() const { return family_ == TargetFamily::P4 || family_ == TargetFamily::Linear; }
+  // Rounding of every config of this quantizer, whatever an op's platform (§1.2); linear:
+  // torch's round (half to even), esp-ppq's default.
+  Rounding rounding() const {
+    return family_ == TargetFamily::P4 || family_ == TargetFamily::Linear ? Rounding::HalfEven : Rounding::HalfUp;
+  }
+  // Bias bits for data bits 8/16 on this family: P4 32/40, S3 20/40, C and linear 32/64.
   int bias_bits(int data_bits) const;
+  // Throws Error on the linear target (no ESP-DL platform).
   EspdlPlatform platform(int data_bits) const;
 
   // Dispatching table: op name -> 8 or 16 (reference §3.9). Throws InputError on other bits.
@@ -45,7 +60,7 @@ class TargetPolicy {
   bool is_quantized(const Op& op) const { return is_quantizable_type(op.type); }
 
   // Per-channel weight axis of input 1 of `op` on this target, or nullopt (per-tensor).
-  // P4 only: Conv 0, ConvTranspose 1, Gemm 0 if transB == 1 else 1; never MatMul.
+  // P4 and linear only: Conv 0, ConvTranspose 1, Gemm 0 if transB == 1 else 1; never MatMul.
   std::optional<int> weight_channel_axis(const Op& op) const;
   // Observer of a parameter input's config (P4 per-channel weights: minmax; else percentile).
   std::string parameter_observer(const Op& op, std::size_t input) const;

@@ -105,7 +105,8 @@ TargetInfo target_info(const TargetPolicy& policy) {
   TargetInfo info;
   info.target = policy.target();
   info.bits = policy.bits();
-  info.per_channel_weights = policy.family() == TargetFamily::P4;
+  info.per_channel_weights = policy.per_channel_weights();
+  info.power_of_2 = policy.is_espdl();
   info.rounding = policy.rounding();
   return info;
 }
@@ -308,11 +309,17 @@ IterationResult run_iteration(const IterationRequest& request) {
     stop_if_interrupted("export");
     // Stage export: the deployable model.espdl (+ .info, .json) of this iteration; test
     // values from calibration sample 0 so a person can check the chip against qtune.
+    // A non-ESP-DL target (linear scales) has nothing to deploy: the stage is skipped.
     t = Clock::now();
-    for (const auto& [key, file] : export_iteration_model(graph, policy, config, dir, log, batches.front()))
-      record.paths[key] = file;
-    record.stage_seconds["export"] = seconds_since(t);
-    stage_line("export: model.espdl, model.info, model.json", record.stage_seconds["export"]);
+    if (policy.is_espdl()) {
+      for (const auto& [key, file] : export_iteration_model(graph, policy, config, dir, log, batches.front()))
+        record.paths[key] = file;
+      record.stage_seconds["export"] = seconds_since(t);
+      stage_line("export: model.espdl, model.info, model.json", record.stage_seconds["export"]);
+    } else {
+      log.info(fmt::format("export: skipped: target '{}' is not an ESP-DL chip (linear scales cannot be written to "
+                           ".espdl)", policy.target()));
+    }
 
     stop_if_interrupted("analyse");
     // Stage analyse: the error analysers on the first analyse_steps + 1 batches of one

@@ -22,7 +22,8 @@ namespace {
 
 // Every ESP-DL target (quant/target_policy.h, reference §1.1) quantizes POWER_OF_2, and
 // the PIE V2 family (esp32p4, esp32s31) quantizes Conv/Gemm weights per output channel
-// (reference §1.2).
+// (reference §1.2); qtune's "linear" target is neither an ESP-DL chip nor POWER_OF_2 (its
+// weights are per channel).
 bool is_known_target(const std::string& chip) {
   const auto& known = TargetPolicy::known_targets();
   return std::find(known.begin(), known.end(), chip) != known.end();
@@ -177,10 +178,13 @@ void check_names(const std::vector<std::string>& names, const std::string& where
 
 }  // namespace
 
-bool is_power_of_2_target(const std::string& target) { return is_known_target(normalize_target(target)); }
+bool is_power_of_2_target(const std::string& target) {
+  const std::string chip = normalize_target(target);
+  return is_known_target(chip) && TargetPolicy::from_target(chip).is_espdl();
+}
 bool is_per_channel_target(const std::string& target) {
   const std::string chip = normalize_target(target);
-  return is_known_target(chip) && TargetPolicy::from_target(chip).family() == TargetFamily::P4;
+  return is_known_target(chip) && TargetPolicy::from_target(chip).per_channel_weights();
 }
 
 ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& plugins, const std::string& target,
@@ -211,7 +215,7 @@ ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& pl
   if (!chip.empty() && !is_known_target(chip))
     throw InputError(fmt::format("{}: cannot apply the setting for target '{}': not an ESP-DL target (known: {})",
                                  source, target, fmt::join(TargetPolicy::known_targets(), ", ")));
-  const bool power_of_2 = !chip.empty();
+  const bool power_of_2 = is_power_of_2_target(chip);
   bool lsq_enabled = setting.is_enabled(kLsqKey);
   if (lsq_enabled && power_of_2) {
     lsq_enabled = false;
@@ -219,6 +223,20 @@ ResolvedSetting resolve_setting(const Setting& setting, const SettingPlugins& pl
         "lsq_optimization disabled: target '{}' quantizes POWER_OF_2, where LSQ cannot train scales (only weights "
         "would move); tqt_optimization is the POWER_OF_2-native alternative",
         target));
+  }
+  // The linear target (float scales): TQT's log2-scales have nothing to train there, and
+  // blockwise reconstruction's learned rounding is defined on power-of-two grids only.
+  if (!chip.empty() && !power_of_2) {
+    if (setting.is_enabled(kBlockwiseKey))
+      throw InputError(fmt::format(
+          "{}: blockwise_reconstruction supports power-of-two targets only; target '{}' has linear (float) scales "
+          "(use lsq_optimization there)",
+          source, target));
+    if (setting.is_enabled(kTqtKey))
+      out.warnings.push_back(fmt::format(
+          "tqt_optimization on target '{}' (linear scales): TQT trains power-of-two log2-scales, so only weights and "
+          "biases will train; lsq_optimization trains linear scales",
+          target));
   }
   if (setting.is_enabled(kEqualizationKey) && is_per_channel_target(chip))
     out.warnings.push_back(fmt::format(

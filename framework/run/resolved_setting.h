@@ -59,7 +59,8 @@ struct ResolvedSetting {
   std::vector<std::string> warnings;             // in the order the rules run
 };
 
-// ESP-DL targets (reference §1.1); all are POWER_OF_2. Per-channel: PIE V2 (esp32p4, esp32s31).
+// ESP-DL targets (reference §1.1) are all POWER_OF_2; "linear" (qtune's non-ESP-DL target)
+// is not. Per-channel weights: PIE V2 (esp32p4, esp32s31) and linear.
 bool is_power_of_2_target(const std::string& target);
 bool is_per_channel_target(const std::string& target);
 

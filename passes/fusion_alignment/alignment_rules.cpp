@@ -103,16 +103,18 @@ QuantSlot align_to_large(Op& op, Tally& tally) {
     const QuantSlot& c = input_config(op, i);
     if (!c) continue;
     last = c;
-    if (c->state == QuantState::Float || c->exponents.empty()) continue;
+    if (c->state == QuantState::Float || !c->has_scale()) continue;
     if (c->per_channel())
       throw Error(fmt::format("alignment 'Align to Large' on '{}': input {} is quantized per channel; only per-tensor "
                               "inputs can be aligned (esp-ppq asserts the same)",
                               op.name, i));
-    const double s = std::ldexp(1.0, c->exponents[0]);
+    const double s = c->scale(0);
     lo = std::min(lo, s * static_cast<double>(c->quant_min));
     hi = std::max(hi, s * static_cast<double>(c->quant_max));
   }
-  const int exponent = calib::pow2_ceil_exponent(calib::minmax_to_scale(lo, hi, first->quant_min, first->quant_max));
+  // esp-ppq's minmax_to_scale_offset on the union: pow2-ceil under POWER_OF_2, the float
+  // scale itself for a linear config.
+  const double scale = calib::minmax_to_scale(lo, hi, first->quant_min, first->quant_max);
 
   // Input 0 becomes a self-dominating PASSIVE config with that exponent.
   QuantSlot master = first;
@@ -121,7 +123,10 @@ QuantSlot align_to_large(Op& op, Tally& tally) {
     set_input_config(op, 0, master);
   }
   master->master = nullptr;
-  master->exponents = {exponent};
+  master->exponents.clear();
+  master->scales.clear();
+  if (master->linear()) master->scales = {static_cast<float>(scale)};
+  else master->exponents = {calib::pow2_ceil_exponent(scale)};
   master->state = QuantState::Passive;
   master->algorithm = "align_to_large";
   ++tally.slaved_sockets;

@@ -31,7 +31,7 @@ std::pair<float, float> batch_min_max(std::span<const float> v) {
 // ---- minmax ----------------------------------------------------------------------------
 
 MinMaxObserver::MinMaxObserver(const TensorQuantConfig& config)
-    : axis_(config.channel_axis), quant_min_(config.quant_min), quant_max_(config.quant_max) {
+    : axis_(config.channel_axis), quant_min_(config.quant_min), quant_max_(config.quant_max), linear_(config.linear()) {
   check_range(config, "minmax");
 }
 
@@ -70,14 +70,15 @@ std::vector<double> MinMaxObserver::render() {
   std::vector<double> exponents;
   exponents.reserve(min_.size());
   for (std::size_t c = 0; c < min_.size(); ++c)
-    exponents.push_back(pow2_ceil_exponent(minmax_to_scale(min_[c], max_[c], quant_min_, quant_max_)));
+    exponents.push_back(
+        rendered_log2(minmax_to_scale(min_[c], max_[c], quant_min_, quant_max_), linear_, pow2_ceil_exponent));
   return exponents;
 }
 
 // ---- percentile ------------------------------------------------------------------------
 
 PercentileObserver::PercentileObserver(const TensorQuantConfig& config, double percentile)
-    : percentile_(percentile), quant_min_(config.quant_min), quant_max_(config.quant_max) {
+    : percentile_(percentile), quant_min_(config.quant_min), quant_max_(config.quant_max), linear_(config.linear()) {
   check_range(config, "percentile");
   if (config.per_channel()) throw Error("percentile: per-channel configs are not supported (as in esp-ppq)");
   if (!(percentile > 0.0 && percentile <= 1.0))
@@ -95,13 +96,14 @@ std::vector<double> PercentileObserver::render() {
   if (his_.empty()) throw Error("percentile: render() before any observe()");
   const float hi = torch_column_mean(his_);
   const float lo = torch_column_mean(los_);
-  return {static_cast<double>(pow2_ceil_exponent(minmax_to_scale(lo, hi, quant_min_, quant_max_)))};
+  return {rendered_log2(minmax_to_scale(lo, hi, quant_min_, quant_max_), linear_, pow2_ceil_exponent)};
 }
 
 // ---- kl / mse --------------------------------------------------------------------------
 
 HistogramObserver::HistogramObserver(const TensorQuantConfig& config, Search search, std::int64_t bins)
-    : search_(search), bits_(config.bits), quant_min_(config.quant_min), quant_max_(config.quant_max), bins_(bins) {
+    : search_(search), bits_(config.bits), quant_min_(config.quant_min), quant_max_(config.quant_max), bins_(bins),
+      linear_(config.linear()) {
   check_range(config, name());
   if (config.per_channel())
     throw Error(std::string(name()) + ": per-channel configs are not supported (channel_axis " +
@@ -146,11 +148,11 @@ std::vector<double> HistogramObserver::render() {
   if (search_ == Search::Kl) {
     const KlSearch s = kl_search(hist_->counts(), bits_);
     const double scale = kl_scale(s.best_bins, bins_, hist_->hist_scale(), bits_, kMinScale);
-    return {static_cast<double>(pow2_nearest_exponent(scale))};
+    return {rendered_log2(scale, linear_, pow2_nearest_exponent)};
   }
   const MseSearch s = mse_search(hist_->counts(), quant_max_ - quant_min_ + 1);
   const double range = static_cast<double>(s.best_end) * hist_->hist_scale();
-  return {static_cast<double>(pow2_ceil_exponent(minmax_to_scale(-range, range, quant_min_, quant_max_)))};
+  return {rendered_log2(minmax_to_scale(-range, range, quant_min_, quant_max_), linear_, pow2_ceil_exponent)};
 }
 
 // ---- isotone ---------------------------------------------------------------------------

@@ -30,6 +30,10 @@ int pow2_ceil_exponent(double s) {
   return static_cast<int>(std::ceil(checked_log2(s, "pow2-ceil")));
 }
 
+double rendered_log2(double s, bool linear, int (*pow2)(double)) {
+  return linear ? checked_log2(s, "linear scale") : static_cast<double>(pow2(s));
+}
+
 int pow2_nearest_exponent(double s) {
   const double l = checked_log2(s, "pow2-nearest");
   const double f = std::floor(l);

@@ -5,5 +5,8 @@
 #include <cstdint>
 
 namespace qtune {
-inline constexpr std::uint32_t kAbiVersion = 4;  // 4: BlockTrainingSpec / BlockTrainingInfo gained learned rounding
+// 4: BlockTrainingSpec / BlockTrainingInfo gained learned rounding.
+// 5: TensorQuantConfig gained scale_kind + scales (linear, non-power-of-two scales);
+//    BlockTrainingSpec gained train_linear_scales (LSQ).
+inline constexpr std::uint32_t kAbiVersion = 5;
 }  // namespace qtune

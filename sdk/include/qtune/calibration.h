@@ -26,8 +26,10 @@ class BOOST_SYMBOL_VISIBLE Observer {
   virtual void observe(const Tensor& values) = 0;
   virtual bool needs_second_pass() const { return false; }
   virtual void observe_second_pass(const Tensor& values);
-  // log2(scale) per channel (one entry when per-tensor). POWER_OF_2 targets get integers;
-  // an algorithm that yields a non-power-of-two scale (isotone) returns the exact log2.
+  // log2(scale) per channel (one entry when per-tensor). POWER_OF_2 configs get integers;
+  // an algorithm that yields a non-power-of-two scale (isotone) returns the exact log2, and
+  // every algorithm returns the exact log2 of its scale, without power-of-two rounding, for a
+  // Linear config (TensorQuantConfig::linear(), the "linear" target).
   virtual std::vector<double> render() = 0;
 };
 

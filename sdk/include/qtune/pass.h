@@ -36,10 +36,10 @@ const char* pass_stage_name(PassStage stage);
 
 // The ESP-DL target as a pass needs it (framework/quant/target_policy.h is the full policy).
 struct TargetInfo {
-  std::string target;                  // "esp32p4", "esp32s3", "c", ...
+  std::string target;                  // "esp32p4", "esp32s3", "c", ..., "linear"
   int bits = 8;                        // global data bits (QUANT_CONFIG num_of_bits)
-  bool per_channel_weights = false;    // PIE V2 targets (esp32p4): per-output-channel weights
-  bool power_of_2 = true;              // every ESP-DL target: scale = 2^exponent
+  bool per_channel_weights = false;    // PIE V2 targets (esp32p4) and linear: per-output-channel weights
+  bool power_of_2 = true;              // every ESP-DL target: scale = 2^exponent; false: "linear" (float scales)
   Rounding rounding = Rounding::HalfEven;
 };
 

@@ -27,6 +27,12 @@
 //   config then takes the master's exponents (following chains of masters) every time
 //   passive configs are re-derived, and stays applied at its own applied_at — at an
 //   aligned consumer input that is a requantization from the producer's exponent.
+// * Scales are powers of two (`exponents`) on every ESP-DL target: the chip shifts, it never
+//   multiplies by a float scale. A Linear config (the non-ESP-DL "linear" target, where LSQ
+//   trains scales) holds a float scale per tensor or channel in `scales` instead and no
+//   exponent; everything that reads `exponents` either handles Linear or refuses it by name
+//   (the .espdl exporter refuses it).
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,9 +51,17 @@ enum class QuantState : std::uint8_t {
   PassiveInit,  // passive, master not calibrated yet: not applied (esp-ppq PASSIVE_INIT)
 };
 
+// How a config's scale is represented (esp-ppq's POWER_OF_2 policy property, or its absence).
+enum class ScaleKind : std::uint8_t {
+  PowerOf2,  // scale = 2^exponent (ESP-DL)
+  Linear,    // scale = a float32 value (not an ESP-DL form)
+};
+
 struct TensorQuantConfig {
   int bits = 8;                          // 8/16 data, 20/32/40/64 bias
-  std::vector<int> exponents;            // scale = 2^exponent; one per channel when per-channel
+  ScaleKind scale_kind = ScaleKind::PowerOf2;
+  std::vector<int> exponents;            // PowerOf2: scale = 2^exponent; one per channel when per-channel
+  std::vector<float> scales;             // Linear: scale per channel (one when per-tensor); PowerOf2: empty
   int channel_axis = -1;                 // -1: per-tensor
   Rounding rounding = Rounding::HalfEven;
   std::int64_t quant_min = -128;
@@ -60,6 +74,12 @@ struct TensorQuantConfig {
   std::shared_ptr<const TensorQuantConfig> master;
 
   bool per_channel() const { return channel_axis >= 0; }
+  bool linear() const { return scale_kind == ScaleKind::Linear; }
+  // Whether a scale has been chosen (exponents or scales, by kind), and how many.
+  bool has_scale() const { return scale_count() > 0; }
+  std::size_t scale_count() const { return linear() ? scales.size() : exponents.size(); }
+  // Scale of channel c (0 when per-tensor) as a float32: 2^exponent or the linear scale.
+  float scale(std::size_t c) const { return linear() ? scales.at(c) : std::ldexp(1.0f, exponents.at(c)); }
   bool is_active() const { return state == QuantState::Calibrated || state == QuantState::Passive; }
 };
 

@@ -12,8 +12,11 @@
 // * working copies of the trainable values — the float parameters of the block's computing
 //   ops (Conv, Gemm, MatMul) and Add/Mul (weights and biases), and of any other block op
 //   except Clip whose parameter is quantized there (esp-ppq's trainable set, Errata 6) —
-//   and one log2-scale α per channel of every Calibrated config applied in the block
-//   (a config's exponent is round(α) in the forward pass; gradients pass straight through).
+//   and one log2-scale α per channel of every Calibrated power-of-two config applied in the
+//   block (a config's exponent is round(α) in the forward pass; gradients pass straight
+//   through) — TQT — or, for LSQ, one float scale s per channel of every Calibrated linear
+//   config (the forward uses |s|; ∂q/∂s = round(x/s) − x/s inside the range, qmin/qmax
+//   where it clamps, scaled by 1/√(numel·qmax): esp-ppq's LSQDelegator, reference §3.5).
 // Nothing in the graph changes until commit(): dropping a trainer reverts the block.
 #include <cstddef>
 #include <memory>
@@ -28,11 +31,13 @@ struct BlockTrainingSpec {
   // The block's ops (names in graph()); the framework orders them topologically. The block's
   // outputs are the outputs of its topologically last op (esp-ppq's block.ep).
   std::vector<std::string> ops;
-  bool train_scales = true;    // α of Calibrated configs applied in the block (else fixed exponents)
+  bool train_scales = true;    // α of Calibrated power-of-two configs applied in the block (else fixed exponents)
+  // s of Calibrated linear (non-power-of-two) configs applied in the block (LSQ; else fixed scales).
+  bool train_linear_scales = false;
   double learning_rate = 1e-5;  // Adam (betas 0.9 / 0.999, eps 1e-8, no weight decay, as torch)
   // Loss = Σ over block outputs MSE(out, float out)
-  //      + int_lambda · Σ over trained configs mean((α − round α)²)
-  //      + gamma · Σ over computing ops MSE(W, fake_quantize(W)) with W's stored exponent.
+  //      + int_lambda · Σ over trained power-of-two configs mean((α − round α)²)
+  //      + gamma · Σ over computing ops MSE(W, fake_quantize(W)) with W's stored exponent (or scale).
   double int_lambda = 0.0;
   double gamma = 0.0;
 
@@ -65,7 +70,7 @@ struct BlockTrainingInfo {
   std::size_t batches = 0;         // cached batches (steps cycle over them)
   std::size_t parameters = 0;      // trainable parameter tensors
   std::size_t parameter_values = 0;
-  std::size_t scales = 0;          // configs with a trainable α
+  std::size_t scales = 0;          // configs with a trainable α or linear scale s
   std::size_t roundings = 0;       // weights with a learned rounding (learn_rounding)
   std::size_t rounding_values = 0;
 };
@@ -82,7 +87,8 @@ class BOOST_SYMBOL_VISIBLE BlockTrainer {
   // backward, update. Returns that loss (before the update).
   virtual double step(std::size_t step) = 0;
   // Writes the trained parameter values and the exponents round(α) into graph() (configs
-  // whose exponents change get algorithm "tqt"). Returns how many exponents changed.
+  // whose exponents change get algorithm "tqt"), and the linear scales |s| (configs whose
+  // scales change get algorithm "lsq"). Returns how many exponents / scales changed.
   // With learn_rounding, also writes each rounded weight s·clamp(floor(W/s) + [h(V) ≥ 0.5])
   // as its float value (the weight's config is left as it is).
   // Passive configs (biases, aligned inputs) are re-derived by the framework after the pass.

@@ -1,5 +1,10 @@
-// Fake quantization against hand-worked values (reference §6.2, §1.2, Errata 1).
+// Fake quantization against hand-worked values (reference §6.2, §1.2, Errata 1), and with
+// linear (float) scales against a float32 loop written here.
 #include "qtune/fake_quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +75,62 @@ TEST(FakeQuant, PerChannelAlongAxis) {
   EXPECT_EQ(fake_quantize(w, c).to_float(), (std::vector<float>{0, 0, 0.5f, 0.5f, 0.25f, 0.25f}));
   c.exponents = {0, 1};
   EXPECT_THROW(fake_quantize(w, c), Error);
+}
+
+// Linear scales (the "linear" target): q = clamp(round(x / s), qmin, qmax)·s with a float32
+// division, per channel along axis 1, both roundings; quantize_to_int gives the integers.
+TEST(FakeQuant, LinearScalesPerChannelMatchAFloatLoop) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-4.0f, 4.0f);
+  std::vector<float> v(2 * 3 * 7);
+  for (float& f : v) f = u(rng);
+  v[0] = 0.0135f * 2.5f;  // a tie in channel 0 (x/s computed below decides)
+  const Tensor x = Tensor::from<float>({2, 3, 7}, v);
+  const std::vector<float> scales = {0.0135f, 0.021f, 0.0077f};
+  for (Rounding r : {Rounding::HalfEven, Rounding::HalfUp}) {
+    TensorQuantConfig c;
+    c.scale_kind = ScaleKind::Linear;
+    c.scales = scales;
+    c.channel_axis = 1;
+    c.rounding = r;
+    c.state = QuantState::Calibrated;
+    const std::vector<float> q = fake_quantize(x, c).to_float();
+    const std::vector<std::int64_t> ints = quantize_to_int(x, c);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const float s = scales[(i / 7) % 3];
+      const float d = v[i] / s;
+      const float rounded = r == Rounding::HalfEven ? std::nearbyint(d) : std::floor(d + 0.5f);
+      const float want = std::clamp(rounded, -128.0f, 127.0f);
+      ASSERT_EQ(q[i], want * s) << i;
+      ASSERT_EQ(ints[i], static_cast<std::int64_t>(want)) << i;
+    }
+  }
+}
+
+TEST(FakeQuant, LinearScaleErrors) {
+  const Tensor x = Tensor::from<float>({2, 2}, {1, 2, 3, 4});
+  TensorQuantConfig c;
+  c.scale_kind = ScaleKind::Linear;
+  c.state = QuantState::Calibrated;
+  c.applied_at = "conv#1";
+  c.exponents = {-3};  // a linear config ignores exponents: no scale is no scale
+  try {
+    fake_quantize(x, c);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("0 linear scales, expected 1"), std::string::npos) << e.what();
+  }
+  c.scales = {-0.5f};
+  try {
+    fake_quantize(x, c);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'conv#1'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("finite positive"), std::string::npos) << e.what();
+  }
+  c.scales = {0.5f, 0.25f, 0.125f};
+  c.channel_axis = 0;
+  EXPECT_THROW(fake_quantize(x, c), Error);  // 3 scales for 2 channels
 }
 
 }  // namespace

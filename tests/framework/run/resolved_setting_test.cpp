@@ -162,6 +162,26 @@ TEST(SettingRules, LsqOnPowerOf2TargetIsDisabledWithAWarning) {
   EXPECT_TRUE(r.blocks.contains("lsq_optimization"));
 }
 
+// "linear" (qtune's non-ESP-DL target, float scales): LSQ runs there without a warning; TQT
+// warns that it has no power-of-two scale to train; blockwise reconstruction is refused.
+TEST(SettingRules, LinearTargetRunsLsq) {
+  for (const char* target : {"linear", " LINEAR "}) {
+    const ResolvedSetting r = resolve(R"({"lsq_optimization": {"enabled": true, "steps": 100}})", target);
+    EXPECT_TRUE(r.blocks.contains("lsq_optimization")) << target;
+    EXPECT_TRUE(r.warnings.empty()) << target << ": " << joined(r.warnings);
+  }
+  const ResolvedSetting t = resolve(R"({"tqt_optimization": {"enabled": true}})", "linear");
+  EXPECT_TRUE(t.blocks.contains("tqt_optimization"));
+  EXPECT_EQ(warnings_with(t, {"tqt_optimization", "'linear'", "only weights and biases", "lsq_optimization"}), 1u)
+      << joined(t.warnings);
+  const std::string msg = resolve_error(R"({"blockwise_reconstruction": {"enabled": true}})", "linear");
+  EXPECT_TRUE(contains(msg, "setting.json: blockwise_reconstruction supports power-of-two targets only")) << msg;
+  // LSQ stays exclusive with TQT there too.
+  EXPECT_TRUE(contains(resolve_error(R"({"lsq_optimization": {"enabled": true}, "tqt_optimization": {"enabled": true}})",
+                                     "linear"),
+                       "mutually exclusive"));
+}
+
 TEST(SettingRules, EqualizationOnPerChannelTargetWarns) {
   const char* text = R"({"equalization": {"enabled": true, "opt_level": 2}})";
   const ResolvedSetting p4 = resolve(text, "esp32p4");

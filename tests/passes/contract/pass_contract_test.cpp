@@ -251,7 +251,7 @@ INSTANTIATE_TEST_SUITE_P(EveryShippedPass, PassContract, ::testing::ValuesIn(pas
 TEST(PassRegistry, HoldsTheShippedPasses) {
   const auto names = pass_plugin_names();
   for (const char* expected : {"minmax", "percentile", "kl", "mse", "isotone", "fusion_alignment", "equalization",
-                               "weight_split"})
+                               "weight_split", "lsq"})
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The observers of the five calibration algorithms (reference §2.2-2.6). The plugins only
 // parse options and pick one of these; tests drive them directly with tensors.
+// For a Linear config (the non-ESP-DL "linear" target) every observer renders its scale
+// without the power-of-two rounding (esp-ppq applies it only under POWER_OF_2).
 // Each observer is used from one thread (the driver's contract); none shares state.
 #include <cstdint>
 #include <memory>
@@ -26,6 +28,7 @@ class MinMaxObserver final : public Observer {
  private:
   int axis_;
   std::int64_t quant_min_, quant_max_;
+  bool linear_;
   bool seen_ = false;
   std::vector<float> min_, max_;
 };
@@ -41,6 +44,7 @@ class PercentileObserver final : public Observer {
  private:
   double percentile_;
   std::int64_t quant_min_, quant_max_;
+  bool linear_;
   std::vector<float> his_, los_;
 };
 
@@ -63,6 +67,7 @@ class HistogramObserver final : public Observer {
   Search search_;
   int bits_;
   std::int64_t quant_min_, quant_max_, bins_;
+  bool linear_;
   bool seen_ = false;
   float min_ = 0.0f, max_ = 0.0f;
   std::optional<AbsHistogram> hist_;

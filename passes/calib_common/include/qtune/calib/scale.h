@@ -17,6 +17,10 @@ double minmax_to_scale(double mn, double mx, std::int64_t quant_min, std::int64_
 // Used by minmax, percentile and mse. Throws qtune::Error when s is not finite and > 0.
 int pow2_ceil_exponent(double s);
 
+// log2 of the rendered scale `s` as the config wants it: the exact log2 for a Linear config,
+// else the power-of-two exponent `pow2` (one of the two roundings below) computes.
+double rendered_log2(double s, bool linear, int (*pow2)(double));
+
 // floor(log2 s + 1/2) with ties toward +inf, decided on the exact double log2 (Errata 7):
 // frac = log2 s − floor(log2 s) is exact, and frac >= 0.5 rounds up. Used by kl.
 int pow2_nearest_exponent(double s);
