@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <tbb/enumerable_thread_specific.h>
 
 #include "exec/kernel_registry.h"
 #include "grad/op_gradient.h"
@@ -200,15 +199,20 @@ void gemm_backward(const Dims& s, const float* x, const float* wt, const float* 
   const std::int64_t k = s.k(), p = s.p(), plane_in = s.h * s.w;
   const bool pointwise = is_pointwise(s);
   ConstMatrix weights(wt, s.m, k);
-  tbb::enumerable_thread_specific<RowMatrix> partial([&] { return RowMatrix::Zero(s.m, k); });
-  parallel_chunks(s.n * s.group, 1, [&](std::int64_t begin, std::int64_t end) {
+  // dW: one partial per fixed chunk of (sample, group) items, added in chunk order, so the
+  // sum has the same bits on every run and thread count (kDwChunks bounds the memory).
+  constexpr std::int64_t kDwChunks = 8;
+  const std::int64_t items = s.n * s.group, chunk_size = std::max<std::int64_t>(1, (items + kDwChunks - 1) / kDwChunks);
+  std::vector<RowMatrix> partial(dw ? static_cast<std::size_t>((items + chunk_size - 1) / chunk_size) : 0);
+  parallel_fixed_chunks(items, chunk_size, [&](std::int64_t chunk, std::int64_t begin, std::int64_t end) {
     std::vector<float> col;
+    if (dw) partial[static_cast<std::size_t>(chunk)] = RowMatrix::Zero(s.m, k);
     for (std::int64_t t = begin; t < end; ++t) {
       const std::int64_t n = t / s.group, g = t % s.group;
       const float* img = x + (n * s.c + g * s.cg) * plane_in;
       ConstMatrix dy_g(dy + (n * s.m + g * s.mg) * p, s.mg, p);
       if (dw) {
-        RowMatrix& acc = partial.local();
+        RowMatrix& acc = partial[static_cast<std::size_t>(chunk)];
         if (pointwise) {
           acc.middleRows(g * s.mg, s.mg).noalias() += dy_g * ConstMatrix(img, k, p).transpose();
         } else {

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <tbb/enumerable_thread_specific.h>
 
 #include "exec/kernels/kernel_util.h"
 #include "qtune/fake_quant.h"
@@ -153,9 +152,12 @@ std::vector<double> backward(const Tensor& x, const TensorQuantConfig& config, c
   }
   const auto channels = static_cast<std::size_t>(l.channels);
   if (!pd && !want_scale) return {};
-  tbb::enumerable_thread_specific<std::vector<double>> partial([&] { return std::vector<double>(channels, 0.0); });
-  parallel_chunks(x.numel(), kElementGrain, [&](std::int64_t s, std::int64_t e) {
-    std::vector<double>* acc = want_scale ? &partial.local() : nullptr;
+  // One partial sum per fixed chunk, added in chunk order: the same bits on every run.
+  const std::int64_t n_chunks = (x.numel() + kElementGrain - 1) / kElementGrain;
+  std::vector<std::vector<double>> partial(want_scale ? static_cast<std::size_t>(n_chunks) : 0,
+                                           std::vector<double>(channels, 0.0));
+  parallel_fixed_chunks(x.numel(), kElementGrain, [&](std::int64_t chunk, std::int64_t s, std::int64_t e) {
+    std::vector<double>* acc = want_scale ? &partial[static_cast<std::size_t>(chunk)] : nullptr;
     for (std::int64_t i = s; i < e;) {
       const std::int64_t row = i / l.inner, row_end = std::min(e, (row + 1) * l.inner);
       const auto ch = static_cast<std::size_t>(row % l.channels);

@@ -79,6 +79,19 @@ void parallel_chunks(std::int64_t n, std::int64_t grain, F&& body) {
                     [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
 }
 
+// Splits [0, n) into ceil(n / size) chunks [c·size, min(n, (c+1)·size)) and runs
+// body(c, begin, end) on each in parallel. The boundaries depend on n and size only, never on
+// the scheduler, so partial sums kept per chunk and added in chunk order give the same bits
+// on every run and thread count (training must be reproducible).
+template <class F>
+void parallel_fixed_chunks(std::int64_t n, std::int64_t size, F&& body) {
+  if (n <= 0) return;
+  if (size < 1) size = 1;
+  const std::int64_t chunks = (n + size - 1) / size;
+  tbb::parallel_for(std::int64_t{0}, chunks,
+                    [&](std::int64_t c) { body(c, c * size, std::min(n, (c + 1) * size)); });
+}
+
 // Elements per parallel chunk of cheap elementwise work: large enough to amortise a task.
 inline constexpr std::int64_t kElementGrain = 32768;
 

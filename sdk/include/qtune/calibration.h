@@ -8,7 +8,10 @@
 // Protocol, as the reference runs it (reference §2.7): every observer sees the
 // calib_steps batches once (observe); observers whose needs_second_pass() is true then
 // see the same batches again (observe_second_pass, after every one-pass observer has
-// rendered and its config is applied); then render() gives the exponents.
+// rendered and its config is applied); then render() gives the exponents. The first pass
+// feeds batches in batch order; the second pass feeds each batch once, in no fixed order
+// (its batches may run concurrently; one observer is never called concurrently), so a
+// second-pass statistic must not depend on the order (the histograms' integer counts do not).
 #include <memory>
 #include <string>
 #include <vector>
