@@ -59,29 +59,8 @@ class TqtPass final : public qtune::Pass {
     spec.gamma = options.get_float("gamma");
     spec.int_lambda = options.get_float("int_lambda");
 
-    std::size_t exponents = 0;
-    qtune::blocks::BlockTrainingHooks hooks;
-    hooks.setting_key = setting_key();
-    hooks.tag = "tqt";
-    hooks.trainable = [](const qtune::BlockTrainingInfo& info) { return info.parameters + info.scales > 0; };
-    hooks.describe = [](const qtune::BlockTrainingInfo& info) {
-      return fmt::format("{} parameter tensor(s), {} scale(s)", info.parameters, info.scales);
-    };
-    hooks.commit = [&](qtune::BlockTrainer& trainer, const qtune::BlockTrainingInfo&) {
-      const std::size_t changed = trainer.commit();
-      exponents += changed;
-      return fmt::format("{} exponent(s) changed", changed);
-    };
-    const auto s = qtune::blocks::train_blocks(context, blocks, spec, static_cast<std::size_t>(options.get_int("steps")),
-                                               hooks);
-    qtune::PassResult result;
-    result.modified = s.kept > 0;
-    result.notes.push_back(fmt::format(
-        "{} block(s): {} trained, {} reverted (loss got worse), {} skipped; {} exponent(s) changed; Σ block loss "
-        "{:.6g} -> {:.6g}{}",
-        blocks.size(), s.kept, s.reverted, s.skipped, exponents, s.loss_before, s.loss_after,
-        s.stopped ? "; stopped early" : ""));
-    return result;
+    return qtune::blocks::train_weights_and_scales(context, setting_key(), "tqt", blocks, spec,
+                                                   static_cast<std::size_t>(options.get_int("steps")), "exponent");
   }
 };
 

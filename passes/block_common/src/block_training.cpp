@@ -89,4 +89,31 @@ BlockTrainingSummary train_blocks(PassContext& context, const std::vector<Block>
   return summary;
 }
 
+PassResult train_weights_and_scales(PassContext& context, const std::string& setting_key, const std::string& tag,
+                                    const std::vector<Block>& blocks, const BlockTrainingSpec& spec, std::size_t steps,
+                                    const std::string& scales_noun) {
+  std::size_t changed_total = 0;
+  BlockTrainingHooks hooks;
+  hooks.setting_key = setting_key;
+  hooks.tag = tag;
+  hooks.trainable = [](const BlockTrainingInfo& info) { return info.parameters + info.scales > 0; };
+  hooks.describe = [](const BlockTrainingInfo& info) {
+    return fmt::format("{} parameter tensor(s), {} scale(s)", info.parameters, info.scales);
+  };
+  hooks.commit = [&](BlockTrainer& trainer, const BlockTrainingInfo&) {
+    const std::size_t changed = trainer.commit();
+    changed_total += changed;
+    return fmt::format("{} {}(s) changed", changed, scales_noun);
+  };
+  const BlockTrainingSummary s = train_blocks(context, blocks, spec, steps, hooks);
+  PassResult result;
+  result.modified = s.kept > 0;
+  result.notes.push_back(fmt::format(
+      "{} block(s): {} trained, {} reverted (loss got worse), {} skipped; {} {}(s) changed; Σ block loss "
+      "{:.6g} -> {:.6g}{}",
+      blocks.size(), s.kept, s.reverted, s.skipped, changed_total, scales_noun, s.loss_before, s.loss_after,
+      s.stopped ? "; stopped early" : ""));
+  return result;
+}
+
 }  // namespace qtune::blocks

@@ -44,4 +44,12 @@ struct BlockTrainingSummary {
 BlockTrainingSummary train_blocks(PassContext& context, const std::vector<Block>& blocks, BlockTrainingSpec spec,
                                   std::size_t steps, const BlockTrainingHooks& hooks);
 
+// TQT and LSQ: train every block's weights, biases and (per spec) scales, commit a block
+// whose loss did not get worse, and sum it up in one note. `tag` prefixes the progress lines
+// ("tqt"); `scales_noun` names what the trainer's commit counts and what spec.train_* trains
+// ("exponent" for TQT's log2-scales, "scale value" for LSQ's linear scales).
+PassResult train_weights_and_scales(PassContext& context, const std::string& setting_key, const std::string& tag,
+                                    const std::vector<Block>& blocks, const BlockTrainingSpec& spec, std::size_t steps,
+                                    const std::string& scales_noun);
+
 }  // namespace qtune::blocks
