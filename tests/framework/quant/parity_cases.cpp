@@ -30,10 +30,12 @@ const IoDims kDetDims = {{"x", {-1, 3, 224, 320}}, {"sigmoid_0.tmp_0", {-1, 1, 2
 }  // namespace
 
 std::vector<ParityCase> parity_cases() {
-  return {{"tiny", "tiny/tiny.onnx", "esp32p4"},          {"tiny", "tiny/tiny.onnx", "esp32s3"},
-          {"tiny_pc", "tiny_pc/tiny_pc.onnx", "esp32p4"}, {"tiny_pc", "tiny_pc/tiny_pc.onnx", "esp32s3"},
-          {"ppocr_cls", "ppocr_cls/cls_fixed.onnx", "esp32p4"},
-          {"ppocr_cls", "ppocr_cls/cls_fixed.onnx", "esp32s3"},
+  return {{"tiny", "tiny/tiny.onnx", "esp32p4", 4, {}},
+          {"tiny", "tiny/tiny.onnx", "esp32s3", 4, {}},
+          {"tiny_pc", "tiny_pc/tiny_pc.onnx", "esp32p4", 4, {}},
+          {"tiny_pc", "tiny_pc/tiny_pc.onnx", "esp32s3", 4, {}},
+          {"ppocr_cls", "ppocr_cls/cls_fixed.onnx", "esp32p4", 4, {}},
+          {"ppocr_cls", "ppocr_cls/cls_fixed.onnx", "esp32s3", 4, {}},
           {"ppocr_det", "cache:ppocr/det.onnx", "esp32p4", 2, kDetDims}};
 }
 

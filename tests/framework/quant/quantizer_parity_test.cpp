@@ -223,7 +223,7 @@ TEST_P(QuantizerParity, ActivationExponentsWithKlPluginMatchEspPpq) {
   quantize_graph(g, TargetPolicy::from_target(GetParam().target));
   calibrate(g, l->batches, [&](const std::string& a, const TensorQuantConfig& c) {
     return algos.at(a)->make_observer(c, opts.at(a));
-  }, {"kl"});
+  }, {"kl", {}});
   // Values esp-ppq's QuantAlignmentPass re-pointed (PASSIVE inputs of Add/Concat/pool/
   // Resize ops) get their final exponent from the alignment plugin, not yet written.
   std::set<std::string> aligned;

@@ -123,7 +123,7 @@ TEST(CalibrationDriver, ProtocolPassiveConfigsAndHook) {
   auto rep = calibrate(g, batches, [&](const std::string& a, const TensorQuantConfig& c) {
     asked.push_back(a);
     return std::make_unique<RangeObserver>(c, a == "kl");
-  }, {"kl"});
+  }, {"kl", {}});
   EXPECT_EQ(rep.parameters, 2u);     // w, w2 (biases are passive)
   EXPECT_EQ(rep.activations, 3u);    // x (at conv), r, y
   EXPECT_EQ(rep.second_pass, 3u);
@@ -200,8 +200,9 @@ TEST(Quantizer, IntegerShapeChainStaysFloat) {
   }
   for (const Op* op : g.ops())
     for (std::size_t i = 0; i < op->inputs.size(); ++i)
-      if (op->input_quant[i] && element_type_is_integer(*op->inputs[i]))
+      if (op->input_quant[i] && element_type_is_integer(*op->inputs[i])) {
         EXPECT_EQ(op->input_quant[i]->state, QuantState::Float) << op->name << "#" << i;
+      }
   ASSERT_TRUE(g.variable("pooled").quant);
   EXPECT_NE(g.variable("pooled").quant->state, QuantState::Float);
 }
