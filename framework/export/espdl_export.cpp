@@ -12,6 +12,7 @@
 #include "export/export_integers.h"
 #include "export/export_rewrites.h"
 #include "export/export_shapes.h"
+#include "export/batch_one_folding.h"
 #include "export/lut.h"
 #include "export/matmul_b_layout.h"
 #include "export/quant_configs_json.h"
@@ -132,6 +133,7 @@ EspdlExport export_espdl(const Graph& quantized, const TargetPolicy& policy, con
   check_power_of_2(quantized, policy);
   ExportGraph eg(quantized, policy);
   infer_export_shapes(eg, batch_one_input_shapes(quantized, options.input_shapes));
+  fold_shape_chains_at_batch_one(eg);  // qtune: ESP-DL has no Shape/Cast module (batch_one_folding.h)
   // esp-ppq's prepare_graph order (reference §5.6).
   upgrade_opset_attributes(eg);
   split_shared_parameters(eg);

@@ -17,6 +17,7 @@
 #include "export/espdl_file.h"
 #include "export/espdl_info.h"
 #include "framework/export/plugin_calibration.h"
+#include "framework/integration/ort_fixtures.h"
 #include "framework/quant/parity_cases.h"
 #include "onnx/onnx_import.h"
 #include "onnx/simplifier.h"
@@ -131,6 +132,48 @@ TEST(EspdlRealModelsDet, ConvTransposesExportAsInsertZerosAndConv) {
   std::cout << fmt::format("[export] ppocr_det/{}: {} nodes, {} InsertZeros, {} warnings\n", det.target,
                            back.graph.nodes.size(), insert_zeros, e.warnings.size());
   for (const auto& w : e.warnings) std::cout << "  warning: " << w << "\n";
+}
+
+// The PP-OCR cls example's model as published (npm cls.onnx, not the parity case's fixed
+// copy): its batch is dynamic, so the simplifier keeps the integer chain
+// Shape -> Cast -> Slice -> Cast -> Concat that feeds the last Reshape (and the Softmax's
+// Shape -> Reshape). ESP-DL has no Shape or Cast module; at batch 1 the chains are
+// constants: the Reshape after the 200-channel global pool reads [1, 200] and the one after
+// the 2-way Softmax [1, 2] (what fix_cls.py hard-codes as [-1, 200]).
+TEST(EspdlRealModelsCls, DynamicBatchShapeChainsFoldAtBatchOne) {
+  const fs::path onnx = test::resolve_model("cache:ppocr/cls.onnx");
+  if (!fs::exists(onnx)) GTEST_SKIP() << "model cache lacks " << onnx << " (run scripts/fetch_models.sh)";
+  Graph g = import_onnx(onnx);
+  simplify(g);
+  ASSERT_NE(g.find_op("p2o.Shape.0"), nullptr) << "the published model no longer has its shape chain";
+  const auto policy = TargetPolicy::from_target("esp32p4");
+  quantize_graph(g, policy);
+  const auto batches =
+      test::batches_of(read_npy(kSource / "tests/fixtures/parity/ppocr_cls/calib.npy"), 4, 0);
+  test::calibrate_with_plugins(g, std::vector<std::vector<Tensor>>(batches.begin(), batches.begin() + 2));
+  EspdlExportOptions options;
+  options.test_inputs = batches.front();
+  options.input_shapes = {batches.front()[0].shape()};
+  const EspdlExport e = export_espdl(g, policy, options);
+  for (const auto& w : e.warnings) EXPECT_EQ(w.find("no module"), std::string::npos) << w;
+  const std::string bytes = serialize_espdl(e.model);
+  const auto problems = espdl_loader_problems(bytes, "cls.onnx");
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
+  const EspdlModel back = parse_espdl(bytes, "cls.onnx");
+  std::map<std::string, const EspdlTensor*> inits;
+  for (const auto& t : back.graph.initializers) inits[t.name] = &t;
+  std::vector<std::vector<std::int64_t>> reshape_targets;
+  for (const auto& n : back.graph.nodes) {
+    EXPECT_NE(n.op_type, "Shape") << n.name;
+    EXPECT_NE(n.op_type, "Cast") << n.name;
+    if (n.op_type != "Reshape") continue;
+    ASSERT_TRUE(inits.count(n.inputs.at(1))) << n.name << " reads a computed shape " << n.inputs.at(1);
+    reshape_targets.push_back(inits.at(n.inputs.at(1))->to_int64());
+  }
+  EXPECT_NE(std::find(reshape_targets.begin(), reshape_targets.end(), std::vector<std::int64_t>{1, 200}),
+            reshape_targets.end());
+  EXPECT_NE(std::find(reshape_targets.begin(), reshape_targets.end(), std::vector<std::int64_t>{1, 2}),
+            reshape_targets.end());
 }
 
 INSTANTIATE_TEST_SUITE_P(
