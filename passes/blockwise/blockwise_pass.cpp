@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "qtune/blocks/block_training.h"
+#include "qtune/blocks/training_options.h"
 #include "qtune/error.h"
 #include "qtune/fake_quant.h"
 #include "qtune/sdk.h"
@@ -48,10 +49,8 @@ class BlockwisePass final : public qtune::Pass {
     using T = OptionType;
     return {
         make_option("lr", T::Float, 1e-3, "Adam learning rate of the rounding variables", 0.0, 1.0),
-        make_option("steps", T::Int, std::int64_t{5000}, "Adam steps per block, one calibration batch per step (cycling)",
-               1.0),
-        make_option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)",
-               1.0),
+        qtune::blocks::steps_option(5000),
+        qtune::blocks::block_size_option(),
         make_option("gamma", T::Float, 1.0,
                "weight of the rounding regulariser: the loss adds gamma · 0.01 · Σ(1 − |2h(V) − 1|^β) after the "
                "warm-up (20 % of the steps), β annealed from 20 to 2",
@@ -59,11 +58,8 @@ class BlockwisePass final : public qtune::Pass {
         make_option("is_scale_trainable", T::Bool, false,
                "also train the log2-scales of the block's other calibrated exponents (as tqt); forced false on "
                "ESP-DL targets (POWER_OF_2), as esp-ppq's LSQ scales cannot train there"),
-        make_option("collecting_device", T::String, std::string("cuda"),
-               "accepted for esp-ppq compatibility and ignored: qtune trains on the CPU and keeps the block data in "
-               "memory"),
-        make_option("interested_layers", T::StringList, std::vector<std::string>{},
-               "train only the blocks holding one of these ops (names from simplified_ops.json); empty: every block"),
+        qtune::blocks::collecting_device_option(),
+        qtune::blocks::interested_layers_option(),
         make_option("reference_regulariser", T::Bool, false,
                "reproduce esp-ppq exactly: its regulariser never activates (the step index it reads is clobbered), so "
                "the loss is the block output MSE only; false: the AdaRound regulariser as the paper defines it"),

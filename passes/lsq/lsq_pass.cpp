@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "qtune/blocks/block_training.h"
+#include "qtune/blocks/training_options.h"
 #include "qtune/error.h"
 #include "qtune/sdk.h"
 
@@ -32,18 +33,15 @@ class LsqPass final : public qtune::Pass {
     using T = OptionType;
     return {
         make_option("lr", T::Float, 1e-5, "Adam learning rate (weights, biases and linear scales alike)", 0.0, 1.0),
-        make_option("steps", T::Int, std::int64_t{500}, "Adam steps per block, one calibration batch per step (cycling)", 1.0),
-        make_option("block_size", T::Int, std::int64_t{4}, "how deep below its first computing op a block may reach (§3.6)", 1.0),
+        qtune::blocks::steps_option(500),
+        qtune::blocks::block_size_option(),
         make_option("gamma", T::Float, 0.0,
                     "weight of Σ MSE(W, quantized W) over the block's computing ops in the loss (W's stored scale)", 0.0),
         make_option("is_scale_trainable", T::Bool, true,
                     "train the linear scale of every calibrated config in the block (only where scales are not powers "
                     "of two: the linear target); false: weights and biases only"),
-        make_option("collecting_device", T::String, std::string("cuda"),
-                    "accepted for esp-ppq compatibility and ignored: qtune trains on the CPU and keeps the block data in "
-                    "memory"),
-        make_option("interested_layers", T::StringList, std::vector<std::string>{},
-                    "train only the blocks holding one of these ops (names from simplified_ops.json); empty: every block"),
+        qtune::blocks::collecting_device_option(),
+        qtune::blocks::interested_layers_option(),
     };
   }
 
