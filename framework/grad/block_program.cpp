@@ -37,12 +37,16 @@ struct BlockProgram::Frame {
   bool hard_rounding = false;
 };
 
+int BlockProgram::new_slot() {
+  constants_.push_back(nullptr);
+  trainable_of_slot_.push_back(-1);
+  return static_cast<int>(slots_++);
+}
+
 int BlockProgram::slot_of_variable(const Variable& v) {
   auto it = variable_slot_.find(&v);
   if (it != variable_slot_.end()) return it->second;
-  const int slot = static_cast<int>(slots_++);
-  constants_.push_back(nullptr);
-  trainable_of_slot_.push_back(-1);
+  const int slot = new_slot();
   variable_slot_[&v] = slot;
   return slot;
 }
@@ -51,9 +55,7 @@ int BlockProgram::add_quant_node(int from, const QuantSlot& config, bool train_s
   Node n;
   n.config = config;
   n.in = {from};
-  n.out = {static_cast<int>(slots_++)};
-  constants_.push_back(nullptr);
-  trainable_of_slot_.push_back(-1);
+  n.out = {new_slot()};
   // TQT trains power-of-two configs (α), LSQ linear ones (s); esp-ppq's delegators check the
   // same policy property (POWER_OF_2 for TQT, its absence for LSQ).
   const bool trains = config->linear() ? train_linear_scales : train_scales;
@@ -81,9 +83,7 @@ int BlockProgram::add_rounding_node(int from, const Variable& weight, const Quan
   Node n;
   n.config = config;
   n.in = {from};
-  n.out = {static_cast<int>(slots_++)};
-  constants_.push_back(nullptr);
-  trainable_of_slot_.push_back(-1);
+  n.out = {new_slot()};
   if (config->linear())
     throw Error(fmt::format("block program: learned rounding of weight '{}': its config has linear (float) scales; "
                             "learned rounding (blockwise reconstruction) supports power-of-two scales only",
@@ -186,9 +186,7 @@ BlockProgram::BlockProgram(const Graph& graph, const std::vector<const Op*>& ops
         finals.push_back(-1);
         continue;
       }
-      const int raw = static_cast<int>(slots_++);
-      constants_.push_back(nullptr);
-      trainable_of_slot_.push_back(-1);
+      const int raw = new_slot();
       node.out.push_back(raw);
       finals.push_back(raw);
     }

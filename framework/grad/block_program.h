@@ -109,6 +109,8 @@ class BlockProgram {
   struct Frame;
 
   Frame make_frame(std::span<const Tensor* const> inputs) const;
+  // A fresh value slot: no constant, no trainable.
+  int new_slot();
   int slot_of_variable(const Variable& v);
   int add_quant_node(int from, const QuantSlot& config, bool train_scales, bool train_linear_scales);
   int add_rounding_node(int from, const Variable& weight, const QuantSlot& config);
