@@ -18,7 +18,7 @@
 #include "export/espdl_checklist.h"
 #include "export/espdl_export.h"
 #include "export/espdl_file.h"
-#include "framework/export/plugin_calibration.h"
+#include "framework/quant/plugin_calibration.h"
 #include "onnx/onnx_import.h"
 #include "onnx/onnx_ir_version.h"
 #include "onnx/simplifier.h"

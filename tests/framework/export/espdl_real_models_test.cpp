@@ -16,7 +16,7 @@
 #include "export/espdl_export.h"
 #include "export/espdl_file.h"
 #include "export/espdl_info.h"
-#include "framework/export/plugin_calibration.h"
+#include "framework/quant/plugin_calibration.h"
 #include "framework/integration/ort_fixtures.h"
 #include "framework/quant/parity_cases.h"
 #include "onnx/onnx_import.h"

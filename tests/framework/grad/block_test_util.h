@@ -7,8 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "host/plugin_host.h"
-#include "quant/calibration_driver.h"
+#include "framework/quant/plugin_calibration.h"
 #include "quant/quantizer.h"
 #include "grad_test_util.h"
 
@@ -25,23 +24,7 @@ inline std::vector<Batch> random_batches(const Shape& shape, std::size_t count, 
 // Calibrates `g` as `qtune iterate --baseline` does: kl activations through the real
 // calibration plugins, minmax / percentile parameters, then the passive configs.
 inline void calibrate_kl(Graph& g, const std::vector<Batch>& batches) {
-  PluginHost host;
-  host.load_directories(PluginHost::default_search_path());
-  std::map<std::string, std::unique_ptr<Plugin>> owners;
-  std::map<std::string, const CalibrationAlgorithm*> algos;
-  std::map<std::string, OptionValues> opts;
-  for (const char* name : {"kl", "minmax", "percentile"}) {
-    const LoadedPlugin* p = host.find("pass", name);
-    if (!p) throw Error(fmt::format("calibration plugin '{}' is not built", name));
-    opts[name] = resolve_options(host.option_schema(*p), {}, name);
-    owners[name] = host.create("pass", name);
-    algos[name] = static_cast<const CalibrationAlgorithm*>(static_cast<const Pass*>(owners[name].get()));
-  }
-  CalibrationOptions options;
-  options.calib_algorithm = "kl";
-  calibrate(g, batches,
-            [&](const std::string& a, const TensorQuantConfig& cfg) { return algos.at(a)->make_observer(cfg, opts.at(a)); },
-            options);
+  test::calibrate_with_plugins(g, batches, "kl");
 }
 
 // x[N,3,6,6] -> conv1 (3x3, pad 1) -> sigmoid -> s ─┬─ dw (depthwise 3x3) ─ d ─┐

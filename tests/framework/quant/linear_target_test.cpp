@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "export/espdl_export.h"
+#include "framework/quant/plugin_calibration.h"
 #include "host/plugin_host.h"
 #include "quant/calibration_driver.h"
 #include "quant/quant_params_json.h"
@@ -46,23 +47,7 @@ Graph conv_relu() {
 }
 
 void calibrate_minmax(Graph& g, const std::vector<std::vector<Tensor>>& batches) {
-  PluginHost host;
-  host.load_directories(PluginHost::default_search_path());
-  std::map<std::string, std::unique_ptr<Plugin>> owners;
-  std::map<std::string, const CalibrationAlgorithm*> algos;
-  std::map<std::string, OptionValues> opts;
-  for (const char* name : {"minmax", "percentile"}) {
-    const LoadedPlugin* p = host.find("pass", name);
-    if (!p) throw Error(fmt::format("calibration plugin '{}' is not built", name));
-    opts[name] = resolve_options(host.option_schema(*p), {}, name);
-    owners[name] = host.create("pass", name);
-    algos[name] = static_cast<const CalibrationAlgorithm*>(static_cast<const Pass*>(owners[name].get()));
-  }
-  CalibrationOptions options;
-  options.calib_algorithm = "minmax";
-  calibrate(g, batches,
-            [&](const std::string& a, const TensorQuantConfig& c) { return algos.at(a)->make_observer(c, opts.at(a)); },
-            options);
+  test::calibrate_with_plugins(g, batches, "minmax");
 }
 
 // esp-ppq's symmetric linear scale (minmax_to_scale_offset without POWER_OF_2), int8.

@@ -1,6 +1,7 @@
 #pragma once
-// qtune's baseline calibration for the export tests: kl activations through the real
-// calibration plugins (minmax / percentile for parameters), as `qtune iterate --baseline`.
+// Calibration through the real calibration plugins for the tests: activations with
+// `algorithm` (kl: as `qtune iterate --baseline`), parameters with their own observers
+// (minmax / percentile).
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -15,13 +16,15 @@
 
 namespace qtune::test {
 
-inline void calibrate_with_plugins(Graph& g, const std::vector<std::vector<Tensor>>& batches) {
+inline void calibrate_with_plugins(Graph& g, const std::vector<std::vector<Tensor>>& batches,
+                                   const std::string& algorithm = "kl") {
   PluginHost host;
   host.load_directories(PluginHost::default_search_path());
   std::map<std::string, std::unique_ptr<Plugin>> owners;
   std::map<std::string, const CalibrationAlgorithm*> algos;
   std::map<std::string, OptionValues> opts;
-  for (const char* name : {"kl", "minmax", "percentile"}) {
+  for (const std::string& name : {algorithm, std::string("minmax"), std::string("percentile")}) {
+    if (algos.count(name)) continue;
     const LoadedPlugin* p = host.find("pass", name);
     if (!p) throw std::runtime_error(fmt::format("calibration plugin '{}' not built", name));
     opts[name] = resolve_options(host.option_schema(*p), {}, name);
@@ -29,7 +32,7 @@ inline void calibrate_with_plugins(Graph& g, const std::vector<std::vector<Tenso
     algos[name] = static_cast<const CalibrationAlgorithm*>(static_cast<const Pass*>(owners[name].get()));
   }
   CalibrationOptions options;
-  options.calib_algorithm = "kl";
+  options.calib_algorithm = algorithm;
   calibrate(g, batches, [&](const std::string& a, const TensorQuantConfig& cfg) { return algos.at(a)->make_observer(cfg, opts.at(a)); },
             options);
 }

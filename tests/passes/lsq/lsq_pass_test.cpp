@@ -36,23 +36,7 @@ Graph one_gemm() {
 }
 
 void calibrate_minmax(Graph& g, const std::vector<Batch>& batches) {
-  PluginHost host;
-  host.load_directories(PluginHost::default_search_path());
-  std::map<std::string, std::unique_ptr<Plugin>> owners;
-  std::map<std::string, const CalibrationAlgorithm*> algos;
-  std::map<std::string, OptionValues> opts;
-  for (const char* name : {"minmax", "percentile"}) {
-    const LoadedPlugin* p = host.find("pass", name);
-    if (!p) throw Error(fmt::format("calibration plugin '{}' is not built", name));
-    opts[name] = resolve_options(host.option_schema(*p), {}, name);
-    owners[name] = host.create("pass", name);
-    algos[name] = static_cast<const CalibrationAlgorithm*>(static_cast<const Pass*>(owners[name].get()));
-  }
-  CalibrationOptions options;
-  options.calib_algorithm = "minmax";
-  calibrate(g, batches,
-            [&](const std::string& a, const TensorQuantConfig& c) { return algos.at(a)->make_observer(c, opts.at(a)); },
-            options);
+  test::calibrate_with_plugins(g, batches, "minmax");
 }
 
 struct Fixture {
