@@ -126,6 +126,20 @@ void render_all(const std::vector<Pending*>& pending) {
   }
 }
 
+// Runs batches [0, count) concurrently when more than one thread is allowed (the phase's
+// observers are order-free; each is fed under its own mutex). Progress is reported in
+// completion order, one call at a time, counting on from `done`.
+void run_concurrently(const Executor& executor, CalibrationHook& hook, std::span<const std::vector<Tensor>> batches,
+                      std::size_t count, int phase, std::size_t done, const CalibrationOptions& options) {
+  std::mutex progress_mutex;
+  tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+    executor.run(batches[k], &hook);
+    if (!options.progress) return;
+    std::lock_guard lock(progress_mutex);
+    options.progress(phase, ++done, batches.size());
+  });
+}
+
 }  // namespace
 
 int exponent_from_log2(double l) {
@@ -221,36 +235,37 @@ CalibrationReport calibrate_activations(Graph& graph, std::span<const std::vecto
   // observer is two-phase, nothing is rendered in between, so phase 2's forward of the last
   // batch would compute exactly what phase 1's did: that batch feeds both passes at once
   // and phase 2 runs one batch fewer (the second pass is order-free, calibration.h).
-  const bool fuse_last = !two_phase.empty() && one_phase.empty();
+  const bool all_two_phase = !two_phase.empty() && one_phase.empty();
+
+  // Phase 1 in batch order, the executor parallelising inside each batch, unless every
+  // observer's first pass is order-free (calibration.h): then its batches run concurrently
+  // like phase 2's (the fused last batch after them, its range then being final).
+  bool order_free = true;
+  for (const auto& p : pending) order_free = order_free && p->observer->first_pass_order_free();
 
   auto executor = make_executor(graph);
   CalibrationHook hook(std::move(at), std::move(parameters));
-  // Phase 1 sequential over batches: each observer sees the batches in order (minmax ties
-  // and percentile means depend on it); the executor parallelises inside each batch.
   hook.phase = 1;
-  std::size_t done = 0;
-  for (std::size_t k = 0; k < batches.size(); ++k) {
-    if (fuse_last && k + 1 == batches.size()) hook.phase = CalibrationHook::kFused;
-    executor->run(batches[k], &hook);
-    if (options.progress) options.progress(1, ++done, batches.size());
+  const std::size_t plain = all_two_phase ? batches.size() - 1 : batches.size();
+  if (order_free) {
+    run_concurrently(*executor, hook, batches, plain, 1, 0, options);
+  } else {
+    for (std::size_t k = 0; k < plain; ++k) {
+      executor->run(batches[k], &hook);
+      if (options.progress) options.progress(1, k + 1, batches.size());
+    }
+  }
+  if (all_two_phase) {
+    hook.phase = CalibrationHook::kFused;
+    executor->run(batches.back(), &hook);
+    if (options.progress) options.progress(1, batches.size(), batches.size());
   }
   render_all(one_phase);
   report.activations += one_phase.size();
   if (!two_phase.empty()) {
     hook.phase = 2;  // configs activated in phase 1 are applied now
-    const std::size_t rerun = fuse_last ? batches.size() - 1 : batches.size();
-    if (options.progress && fuse_last) options.progress(2, 1, batches.size());
-    // The second pass is order-free, so its batches run concurrently when more than one
-    // thread is allowed (each observer is fed under its own mutex; the histograms it builds
-    // are integer counts). Progress is reported in completion order, one call at a time.
-    std::mutex progress_mutex;
-    std::size_t done2 = fuse_last ? 1 : 0;
-    tbb::parallel_for(std::size_t{0}, rerun, [&](std::size_t k) {
-      executor->run(batches[k], &hook);
-      if (!options.progress) return;
-      std::lock_guard lock(progress_mutex);
-      options.progress(2, ++done2, batches.size());
-    });
+    if (options.progress && all_two_phase) options.progress(2, 1, batches.size());
+    run_concurrently(*executor, hook, batches, plain, 2, all_two_phase ? 1 : 0, options);
     render_all(two_phase);
     report.activations += two_phase.size();
     report.second_pass += two_phase.size();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "qtune/calib/isotone_search.h"
@@ -121,13 +122,13 @@ void HistogramObserver::observe(const Tensor& values) {
   if (hist_) throw Error(std::string(name()) + ": observe() after the second pass started");
   FloatValues fv(values, name());
   const auto [lo, hi] = batch_min_max(fv.span());
-  if (!seen_) {
-    min_ = lo;
-    max_ = hi;
-  } else {
-    min_ = std::min(min_, lo);
-    max_ = std::max(max_, hi);
-  }
+  // NaN (a batch with no number) propagates, so the merge does not depend on batch order.
+  auto merge = [](float a, float b, bool low) {
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<float>::quiet_NaN();
+    return low ? std::min(a, b) : std::max(a, b);
+  };
+  min_ = seen_ ? merge(min_, lo, true) : lo;
+  max_ = seen_ ? merge(max_, hi, false) : hi;
   seen_ = true;
 }
 
@@ -136,6 +137,9 @@ void HistogramObserver::observe_second_pass(const Tensor& values) {
     if (!seen_) throw Error(std::string(name()) + ": second pass before any first-pass observe()");
     // Phase-1 render: R = max(|min|, |max|), hist_scale = R / B (double, as in Python).
     const double range = std::max(std::fabs(static_cast<double>(max_)), std::fabs(static_cast<double>(min_)));
+    if (!std::isfinite(range))
+      throw Error(std::string(name()) + ": the first pass found no finite range (min " + std::to_string(min_) +
+                  ", max " + std::to_string(max_) + "): the values hold NaN or infinity");
     hist_.emplace(bins_, range / static_cast<double>(bins_));
   }
   FloatValues fv(values, name());

@@ -8,5 +8,7 @@ namespace qtune {
 // 4: BlockTrainingSpec / BlockTrainingInfo gained learned rounding.
 // 5: TensorQuantConfig gained scale_kind + scales (linear, non-power-of-two scales);
 //    BlockTrainingSpec gained train_linear_scales (LSQ).
-inline constexpr std::uint32_t kAbiVersion = 5;
+// 6: Observer gained first_pass_order_free() (the driver may run first-pass batches
+//    concurrently).
+inline constexpr std::uint32_t kAbiVersion = 6;
 }  // namespace qtune

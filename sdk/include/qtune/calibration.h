@@ -9,9 +9,12 @@
 // calib_steps batches once (observe); observers whose needs_second_pass() is true then
 // see the same batches again (observe_second_pass, after every one-pass observer has
 // rendered and its config is applied); then render() gives the exponents. The first pass
-// feeds batches in batch order; the second pass feeds each batch once, in no fixed order
-// (its batches may run concurrently; one observer is never called concurrently), so a
-// second-pass statistic must not depend on the order (the histograms' integer counts do not).
+// feeds batches in batch order, unless every observer of the calibration says its
+// first-pass result does not depend on the order (first_pass_order_free(): kl's and mse's
+// min/max, whose ±0 ties vanish in max(|min|, |max|)); then, like the second pass, it
+// feeds each batch once in no fixed order. The second pass always does (its batches may
+// run concurrently; one observer is never called concurrently), so a second-pass statistic
+// must not depend on the order (the histograms' integer counts do not).
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +31,8 @@ class BOOST_SYMBOL_VISIBLE Observer {
   // One batch of the tensor's values, as the op sees them (whole batch, any shape).
   virtual void observe(const Tensor& values) = 0;
   virtual bool needs_second_pass() const { return false; }
+  // True when what observe() accumulates ends up the same whatever the batch order.
+  virtual bool first_pass_order_free() const { return false; }
   virtual void observe_second_pass(const Tensor& values);
   // log2(scale) per channel (one entry when per-tensor). POWER_OF_2 configs get integers;
   // an algorithm that yields a non-power-of-two scale (isotone) returns the exact log2, and

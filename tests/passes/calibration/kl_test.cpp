@@ -2,9 +2,12 @@
 // naive independent KL computation, and the observer end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "qtune/calib/kl_search.h"
@@ -270,6 +273,55 @@ TEST(CalibKl, AllZeroTensorFloorsTheScale) {
   obs.observe(tensor({0.0f, 0.0f}));
   obs.observe_second_pass(tensor({0.0f, 0.0f}));
   EXPECT_EQ(obs.render(), std::vector<double>{-27.0});
+}
+
+// The driver may feed an order-free first pass in any batch order (calibration.h): every
+// order of these batches must give the same histogram and exponent. Batch a sets the range
+// with its minimum (|-1.5| > 1.25), b is ±0 only (min/max ties that order could flip), c
+// holds NaNs beside numbers (skipped, as torch's min/max of a batch does).
+TEST(CalibKl, FirstPassIsOrderFree) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<Tensor> batches = {tensor({-1.5f, 0.25f, 1.25f, 0.5f}), tensor({-0.0f, 0.0f, -0.0f}),
+                                       tensor({nan, 0.75f, -0.125f, nan})};
+  std::vector<int> order = {0, 1, 2};
+  std::vector<std::int64_t> first_counts;
+  std::vector<double> first_render;
+  int permutations = 0;
+  do {
+    HistogramObserver obs(int8_config(), HistogramObserver::Search::Kl, 4096);
+    EXPECT_TRUE(obs.first_pass_order_free());
+    for (int k : order) obs.observe(batches[static_cast<std::size_t>(k)]);
+    for (const Tensor& b : batches) obs.observe_second_pass(b);
+    const std::vector<std::int64_t> counts = obs.histogram()->counts();
+    // R = 1.5 whatever the order: 1.5 lands in the last bin, 0.25 in bin 4096·0.25/1.5 = 682.
+    EXPECT_EQ(counts[4095], 1);
+    EXPECT_EQ(counts[682], 1);
+    const std::vector<double> rendered = obs.render();
+    if (permutations++ == 0) {
+      first_counts = counts;
+      first_render = rendered;
+    } else {
+      EXPECT_EQ(counts, first_counts);
+      EXPECT_EQ(rendered, first_render);
+    }
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(permutations, 6);
+}
+
+// A batch with no number at all makes the range NaN in whichever position it comes (the
+// merge must not depend on order), and the second pass says so instead of binning.
+TEST(CalibKl, AllNanBatchIsAnErrorInAnyPosition) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int position = 0; position < 3; ++position) {
+    HistogramObserver obs(int8_config(), HistogramObserver::Search::Kl, 4096);
+    for (int k = 0; k < 3; ++k) obs.observe(k == position ? tensor({nan, nan}) : tensor({0.5f, -1.0f}));
+    try {
+      obs.observe_second_pass(tensor({0.5f}));
+      ADD_FAILURE() << "no error with the all-NaN batch at position " << position;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("no finite range"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

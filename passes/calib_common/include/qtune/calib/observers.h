@@ -56,6 +56,9 @@ class HistogramObserver final : public Observer {
   HistogramObserver(const TensorQuantConfig& config, Search search, std::int64_t bins);
   void observe(const Tensor& values) override;
   bool needs_second_pass() const override { return true; }
+  // min/max merge the same way in any order: ±0 ties vanish in max(|min|, |max|), and a
+  // batch with no number (all NaN) makes the range NaN whichever batch it is.
+  bool first_pass_order_free() const override { return true; }
   void observe_second_pass(const Tensor& values) override;
   std::vector<double> render() override;
 
