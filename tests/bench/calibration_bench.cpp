@@ -32,6 +32,7 @@
 #include "onnx/simplifier.h"
 #include "qtune/npy.h"
 #include "quant/calibration_driver.h"
+#include "quant/conv_transpose_decomposition.h"
 #include "quant/quant_params_json.h"
 #include "quant/quantizer.h"
 #include "quant/target_policy.h"
@@ -124,11 +125,13 @@ int main(int argc, char** argv) {
   qtune::PluginHost host;
   host.load_directories(qtune::PluginHost::default_search_path());
   qtune::CalibrationPlugins plugins(host);
-  const qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
+  qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
   std::vector<double> wall, cpu, phase1_wall, phase1_cpu;
   std::string params;
   for (int r = 0; r < repeat; ++r) {
     Case c = load_case(name);
+    // As `qtune iterate` prequantizes: det's ConvTransposes become InsertZeros + Conv.
+    if (policy.convtranspose_decomposition()) qtune::decompose_conv_transposes(c.graph, policy);
     qtune::quantize_graph(c.graph, policy);
     qtune::CalibrationOptions options;
     options.calib_algorithm = "kl";
