@@ -178,15 +178,15 @@ TEST(CalibVectorScan, HistogramOfValuesOnAndAroundBinEdgesMatchesTheScalarRule) 
       v.push_back(std::numeric_limits<float>::max());
       while (v.size() % 8 != 3) v.push_back(0.5f * hi);  // a scalar tail too
       const double hist_scale = static_cast<double>(hi) / static_cast<double>(bins);
-      expect_same_histogram(v, bins, hist_scale, "edges");  // one shared scratch histogram
-      // Enough copies for the per-lane histograms (16 values per bin and lane), shifted by
-      // one value so each lands in another lane.
+      expect_same_histogram(v, bins, hist_scale, "edges");
+      // Many index blocks, each copy shifted by one value so every edge value is counted in
+      // both interleaved scratch histograms and at every position of a block.
       std::vector<float> tiled;
       while (tiled.size() < 16 * 8 * static_cast<std::size_t>(bins) + 5) {
         tiled.insert(tiled.end(), v.begin(), v.end());
         tiled.push_back(0.25f * hi);
       }
-      expect_same_histogram(tiled, bins, hist_scale, "edges, lane histograms");
+      expect_same_histogram(tiled, bins, hist_scale, "edges, tiled");
     }
   }
 }
