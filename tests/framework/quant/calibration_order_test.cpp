@@ -119,14 +119,23 @@ Recorded calibrate_recorded(Graph& g, const std::vector<std::vector<Tensor>>& da
   return rec;
 }
 
-class CalibrationOrder : public ::testing::TestWithParam<int> {};
+// Parameter: the thread count calibration runs at.
+class CalibrationOrder : public ::testing::TestWithParam<int> {
+ protected:
+  // Quantizes the two-conv graph for esp32p4 and calibrates it over `data`.
+  Recorded calibrate_graph(const std::vector<std::vector<Tensor>>& data, bool all_two_phase,
+                           OrderFree order_free = OrderFree::None) {
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(GetParam()));
+    graph_ = two_conv_graph();
+    quantize_graph(graph_, TargetPolicy::from_target("esp32p4"));
+    return calibrate_recorded(graph_, data, all_two_phase, order_free);
+  }
+  Graph graph_;
+};
 
 TEST_P(CalibrationOrder, SecondPassSeesTheFirstPassBatchesInAnyOrder) {
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(GetParam()));
-  Graph g = two_conv_graph();
-  quantize_graph(g, TargetPolicy::from_target("esp32p4"));
   const auto data = batches(5);
-  Recorded rec = calibrate_recorded(g, data, true);
+  Recorded rec = calibrate_graph(data, true);
   ASSERT_EQ(rec.observers.size(), 3u);  // x at conv1, r, y
   for (const auto& o : rec.observers) {
     EXPECT_TRUE(o->order_ok);
@@ -142,11 +151,8 @@ TEST_P(CalibrationOrder, SecondPassSeesTheFirstPassBatchesInAnyOrder) {
 }
 
 TEST_P(CalibrationOrder, OnePhaseConfigIsAppliedInTheWholeSecondPass) {
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(GetParam()));
-  Graph g = two_conv_graph();
-  quantize_graph(g, TargetPolicy::from_target("esp32p4"));
   const auto data = batches(5);
-  Recorded rec = calibrate_recorded(g, data, false);
+  Recorded rec = calibrate_graph(data, false);
   ASSERT_EQ(rec.observers.size(), 3u);
   EXPECT_FALSE(rec.observers[0]->needs_second_pass());
   EXPECT_TRUE(rec.observers[0]->second.empty());
@@ -159,11 +165,8 @@ TEST_P(CalibrationOrder, OnePhaseConfigIsAppliedInTheWholeSecondPass) {
 }
 
 TEST_P(CalibrationOrder, OrderFreeFirstPassSeesEveryBatchOnceBeforeTheSecond) {
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(GetParam()));
-  Graph g = two_conv_graph();
-  quantize_graph(g, TargetPolicy::from_target("esp32p4"));
   const auto data = batches(7);
-  Recorded rec = calibrate_recorded(g, data, true, OrderFree::All);
+  Recorded rec = calibrate_graph(data, true, OrderFree::All);
   ASSERT_EQ(rec.observers.size(), 3u);
   for (const auto& o : rec.observers) {
     EXPECT_TRUE(o->order_ok);  // no first-pass value after a second-pass one
@@ -181,11 +184,8 @@ TEST_P(CalibrationOrder, OrderFreeFirstPassSeesEveryBatchOnceBeforeTheSecond) {
 }
 
 TEST_P(CalibrationOrder, OneOrderBoundObserverKeepsTheFirstPassInBatchOrder) {
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(GetParam()));
-  Graph g = two_conv_graph();
-  quantize_graph(g, TargetPolicy::from_target("esp32p4"));
   const auto data = batches(7);
-  Recorded rec = calibrate_recorded(g, data, true, OrderFree::AllButFirst);
+  Recorded rec = calibrate_graph(data, true, OrderFree::AllButFirst);
   ASSERT_EQ(rec.observers.size(), 3u);
   EXPECT_EQ(rec.observers[0]->first, batch_sums(data));  // exactly batch order
 }
