@@ -47,18 +47,23 @@ inline SettingPlugins fake_plugins() {
                                   {spec("lr", T::Float, 1e-5, {}, 0.0, 1.0),
                                    spec("steps", T::Int, std::int64_t{500}, {}, 1.0),
                                    spec("block_size", T::Int, std::int64_t{4}, {}, 1.0),
-                                   spec("is_scale_trainable", T::Bool, true), spec("gamma", T::Float, 0.0),
-                                   spec("int_lambda", T::Float, 0.0),
+                                   spec("is_scale_trainable", T::Bool, true), spec("gamma", T::Float, 0.0, {}, 0.0),
+                                   spec("int_lambda", T::Float, 0.0, {}, 0.0),
                                    spec("collecting_device", T::String, std::string("cuda")), layers_spec()}};
   p.blocks["lsq_optimization"] = {"lsq",
-                                  {spec("lr", T::Float, 1e-5), spec("steps", T::Int, std::int64_t{500}),
-                                   spec("block_size", T::Int, std::int64_t{4}), spec("gamma", T::Float, 0.0),
-                                   spec("is_scale_trainable", T::Bool, true), layers_spec()}};
+                                  {spec("lr", T::Float, 1e-5, {}, 0.0, 1.0),
+                                   spec("steps", T::Int, std::int64_t{500}, {}, 1.0),
+                                   spec("block_size", T::Int, std::int64_t{4}, {}, 1.0),
+                                   spec("gamma", T::Float, 0.0, {}, 0.0), spec("is_scale_trainable", T::Bool, true),
+                                   spec("collecting_device", T::String, std::string("cuda")), layers_spec()}};
   p.blocks["blockwise_reconstruction"] = {"blockwise",
-                                          {spec("lr", T::Float, 1e-3), spec("steps", T::Int, std::int64_t{5000}),
-                                           spec("block_size", T::Int, std::int64_t{4}), spec("gamma", T::Float, 1.0),
+                                          {spec("lr", T::Float, 1e-3, {}, 0.0, 1.0),
+                                           spec("steps", T::Int, std::int64_t{5000}, {}, 1.0),
+                                           spec("block_size", T::Int, std::int64_t{4}, {}, 1.0),
+                                           spec("gamma", T::Float, 1.0, {}, 0.0),
                                            spec("is_scale_trainable", T::Bool, false),
-                                           spec("collecting_device", T::String, std::string("cuda")), layers_spec()}};
+                                           spec("collecting_device", T::String, std::string("cuda")), layers_spec(),
+                                           spec("reference_regulariser", T::Bool, false)}};
   p.blocks["fusion_alignment"] = {"alignment",
                                   {spec("align_avgpooling_to", T::Enum, std::string("None"), align_pool),
                                    spec("align_elementwise_to", T::Enum, std::string("Align to Output"), align_elementwise),

@@ -1,5 +1,6 @@
-// The equalization and weight_split plugins declare exactly the options (names, types,
-// defaults) the setting tests' mirror of the reference holds
+// The setting-block pass plugins (equalization, weight_split, tqt, lsq, blockwise,
+// fusion_alignment; bias_correct in tests/passes/bias_correct) declare exactly the options
+// (names, types, defaults, choices, ranges) the setting tests' mirror of the reference holds
 // (tests/framework/run/setting_test_schemas.h, reference §1.6 / §3.1 / §3.3).
 #include <gtest/gtest.h>
 
@@ -36,6 +37,16 @@ TEST(PassSchemaMirror, EqualizationDeclaresTheReferenceOptions) {
 
 TEST(PassSchemaMirror, WeightSplitDeclaresTheReferenceOptions) {
   expect_schema_matches_mirror("weight_split", "weight_split");
+}
+
+TEST(PassSchemaMirror, TrainingPassesDeclareTheReferenceOptions) {
+  expect_schema_matches_mirror("tqt_optimization", "tqt");
+  expect_schema_matches_mirror("lsq_optimization", "lsq");
+  expect_schema_matches_mirror("blockwise_reconstruction", "blockwise");
+}
+
+TEST(PassSchemaMirror, FusionAlignmentDeclaresTheReferenceOptions) {
+  expect_schema_matches_mirror("fusion_alignment", "fusion_alignment");
 }
 
 }  // namespace
