@@ -2,7 +2,8 @@
 // The calibration driver: esp-ppq's ParameterQuantizePass + RuntimeCalibrationPass
 // (reference §2.7). Parameters first (one observe() of the whole value with the observer
 // named in each config), then activations over the calibration batches with weights
-// fake-quantized, biases not (PassiveInit), activations float; observers whose
+// fake-quantized, biases not (PassiveInit), activations float (in batch order, or
+// concurrently when every observer's first pass is order-free); observers whose
 // needs_second_pass() see the same batches again, with the configs activated in phase 1
 // applied (in any order and concurrently when threads allow; the last batch feeds both
 // passes at once when phase 1 activates nothing). Finally update_passive_configs() derives
