@@ -48,7 +48,8 @@ Graph quantized_branch_graph() {
   return g;
 }
 
-PassResult run_alignment(Graph& g, const std::map<std::string, OptionValue>& given) {
+PassResult run_alignment(Graph& g, const std::map<std::string, OptionValue>& given,
+                         const TargetInfo& target = TargetInfo{"esp32s3", 8, false, true, Rounding::HalfUp}) {
   PluginHost host;
   host.load_directories(PluginHost::default_search_path());
   const LoadedPlugin* plugin = host.find("pass", "fusion_alignment");
@@ -58,7 +59,7 @@ PassResult run_alignment(Graph& g, const std::map<std::string, OptionValue>& giv
   IterationLog log(false);
   ContractConfig config;
   const std::vector<Batch> batches;
-  IterationPassContext context(g, config, TargetInfo{"esp32s3", 8, false, true, Rounding::HalfUp}, batches, log);
+  IterationPassContext context(g, config, target, batches, log);
   PassResult r = static_cast<Pass&>(*pass).run(context, options);
   update_passive_configs(g);
   return r;
@@ -96,6 +97,37 @@ TEST(FusionAlignment, AlignToLargeDoublesTheLargestInputScale) {
   EXPECT_EQ(g.variable("c1").quant->exponents, std::vector<int>{-2});  // sole consumer: re-mastered
   EXPECT_EQ(g.variable("c2").quant->exponents, std::vector<int>{-3});  // shared: keeps its own
   EXPECT_EQ(g.variable("a").quant->exponents, std::vector<int>{-4});   // output untouched
+}
+
+// The "linear" target (float scales, no power-of-two rounding): Align to Large keeps the
+// union's minmax scale itself. c1 at 0.03, c2 at 0.1: range [−128·0.1, 127·0.1] →
+// scale = 2·12.8 / 255 (esp-ppq's minmax_to_scale_offset, symmetric int8).
+TEST(FusionAlignment, AlignToLargeOnTheLinearTargetKeepsTheFloatScale) {
+  Graph g = branch_graph();
+  quantize_graph(g, TargetPolicy::from_target("linear"));
+  auto scaled = [](const QuantSlot& c, float scale) {
+    ASSERT_TRUE(c->linear());
+    c->scales = {scale};  // per-tensor, or the one output channel of the 1x1x1x1 weights
+    c->state = QuantState::Calibrated;
+  };
+  scaled(g.variable("x").quant, 0.02f);
+  scaled(g.op("conv2").input_quant[0], 0.02f);
+  for (const char* w : {"w1", "w2", "w3"}) scaled(g.variable(w).quant, 0.004f);
+  scaled(g.variable("c1").quant, 0.03f);
+  scaled(g.variable("c2").quant, 0.1f);
+  scaled(g.variable("a").quant, 0.05f);
+  scaled(g.variable("z").quant, 0.2f);
+  run_alignment(g, {{"align_elementwise_to", std::string("Align to Large")}},
+                TargetInfo{"linear", 8, true, false, Rounding::HalfEven});
+  const float expected = static_cast<float>(2.0 * 128.0 * static_cast<double>(0.1f) / 255.0);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const QuantSlot& c = input_config(g.op("add"), i);
+    EXPECT_TRUE(c->exponents.empty()) << i;
+    ASSERT_EQ(c->scales.size(), 1u) << i;
+    EXPECT_FLOAT_EQ(c->scales[0], expected) << i;
+  }
+  EXPECT_FLOAT_EQ(g.variable("c1").quant->scales.at(0), expected);  // sole consumer: re-mastered
+  EXPECT_FLOAT_EQ(g.variable("c2").quant->scales.at(0), 0.1f);      // shared: keeps its own
 }
 
 TEST(FusionAlignment, ForceOverlapRemastersASharedProducerToo) {
