@@ -41,6 +41,7 @@
 #include "exec/graph_executor.h"
 #include "framework/onnx/io_dims_fix.h"
 #include "host/contract_host.h"
+#include "bench_cases.h"
 #include "host/plugin_host.h"
 #include "onnx/onnx_import.h"
 #include "onnx/simplifier.h"
@@ -78,20 +79,6 @@ struct Case {
   Graph graph;
   std::vector<Batch> calibration, analysis;
 };
-
-std::vector<Batch> npy_batches(const fs::path& npy, std::int64_t batch) {
-  const qtune::Tensor all = qtune::read_npy(npy);
-  const std::int64_t per = all.numel() / all.dim(0);
-  std::vector<Batch> out;
-  for (std::int64_t s = 0; s + batch <= all.dim(0); s += batch) {
-    qtune::Shape shape = all.shape();
-    shape[0] = batch;
-    qtune::Tensor t(shape);
-    std::copy_n(all.data<float>() + s * per, batch * per, t.data<float>());
-    out.push_back({t});
-  }
-  return out;
-}
 
 // Deterministic values in [-scale, scale) (an LCG, so runs are comparable).
 std::vector<float> lcg_values(std::size_t n, float scale, std::uint32_t& state) {
@@ -138,32 +125,16 @@ Case chain_case(int blocks) {
 }
 
 Case load_case(const std::string& name) {
-  const fs::path src(QTUNE_SOURCE_DIR), bin(QTUNE_BINARY_DIR);
   if (name.rfind("chain", 0) == 0) return chain_case(std::stoi(name.substr(5)));
-  Case c;
+  qtune::bench::ModelCase m = qtune::bench::load_model_case(name);
+  Case c{std::move(m.graph), std::move(m.calibration), {}};
   if (name == "mobilenetv2") {
-    qtune::ContractHost host(bin / "contracts" / "libfashion_mnist_mobilenetv2.so");
-    c.graph = host.load_graph();
-    c.calibration = host.calibration_batches(static_cast<std::size_t>(host.config().calib_steps));
+    // The contract's analysis batches (analyse_steps + 1 of one epoch), as the iteration reads them.
+    qtune::ContractHost host(fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_mobilenetv2.so");
     c.analysis = host.calibration_batches(qtune::analysis_batch_count(host.config().analyse_steps, 1u << 30), true);
-    return c;
-  }
-  if (name == "cls") {
-    c.graph = qtune::import_onnx(src / "tests/fixtures/parity/ppocr_cls/cls_fixed.onnx");
-    c.calibration = npy_batches(src / "tests/fixtures/parity/ppocr_cls/calib.npy", 4);
-  } else if (name == "det") {
-    const char* cache = std::getenv("QTUNE_MODEL_CACHE");
-    const fs::path model = (cache && *cache ? fs::path(cache) : src / ".cache/models") / "ppocr/det.onnx";
-    const qtune::test::IoDims dims = {{"x", {-1, 3, 224, 320}}, {"sigmoid_0.tmp_0", {-1, 1, 224, 320}}};
-    c.graph = qtune::import_onnx_bytes(qtune::test::onnx_with_io_dims(model, dims), model.string());
-    c.calibration = npy_batches(src / "tests/fixtures/parity/ppocr_det/calib.npy", 2);
   } else {
-    throw std::invalid_argument("unknown --case '" + name + "' (mobilenetv2, cls, det, chainN)");
+    c.analysis = c.calibration;  // 8 batches: esp-ppq's analysers read all 8
   }
-  qtune::simplify(c.graph);
-  qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
-  qtune::decompose_conv_transposes(c.graph, policy);  // as the iteration does before quantizing
-  c.analysis = c.calibration;   // 8 batches: esp-ppq's analysers read all 8
   return c;
 }
 

@@ -25,14 +25,9 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
-#include "framework/onnx/io_dims_fix.h"
-#include "host/contract_host.h"
+#include "bench_cases.h"
 #include "host/plugin_host.h"
-#include "onnx/onnx_import.h"
-#include "onnx/simplifier.h"
-#include "qtune/npy.h"
 #include "quant/calibration_driver.h"
-#include "quant/conv_transpose_decomposition.h"
 #include "quant/quant_params_json.h"
 #include "quant/quantizer.h"
 #include "quant/target_policy.h"
@@ -47,50 +42,6 @@ double cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-struct Case {
-  qtune::Graph graph;
-  std::vector<qtune::Batch> calibration;
-};
-
-std::vector<qtune::Batch> npy_batches(const fs::path& npy, std::int64_t batch) {
-  const qtune::Tensor all = qtune::read_npy(npy);
-  const std::int64_t per = all.numel() / all.dim(0);
-  std::vector<qtune::Batch> out;
-  for (std::int64_t s = 0; s + batch <= all.dim(0); s += batch) {
-    qtune::Shape shape = all.shape();
-    shape[0] = batch;
-    qtune::Tensor t(shape);
-    std::copy_n(all.data<float>() + s * per, batch * per, t.data<float>());
-    out.push_back({t});
-  }
-  return out;
-}
-
-Case load_case(const std::string& name) {
-  const fs::path src(QTUNE_SOURCE_DIR), bin(QTUNE_BINARY_DIR);
-  Case c;
-  if (name == "mobilenetv2") {
-    qtune::ContractHost host(bin / "contracts" / "libfashion_mnist_mobilenetv2.so");
-    c.graph = host.load_graph();
-    c.calibration = host.calibration_batches(static_cast<std::size_t>(host.config().calib_steps));
-    return c;
-  }
-  if (name == "cls") {
-    c.graph = qtune::import_onnx(src / "tests/fixtures/parity/ppocr_cls/cls_fixed.onnx");
-    c.calibration = npy_batches(src / "tests/fixtures/parity/ppocr_cls/calib.npy", 4);
-  } else if (name == "det") {
-    const char* cache = std::getenv("QTUNE_MODEL_CACHE");
-    const fs::path model = (cache && *cache ? fs::path(cache) : src / ".cache/models") / "ppocr/det.onnx";
-    const qtune::test::IoDims dims = {{"x", {-1, 3, 224, 320}}, {"sigmoid_0.tmp_0", {-1, 1, 224, 320}}};
-    c.graph = qtune::import_onnx_bytes(qtune::test::onnx_with_io_dims(model, dims), model.string());
-    c.calibration = npy_batches(src / "tests/fixtures/parity/ppocr_det/calib.npy", 2);
-  } else {
-    throw std::invalid_argument("unknown --case '" + name + "' (cls, det, mobilenetv2)");
-  }
-  qtune::simplify(c.graph);
-  return c;
 }
 
 double median(std::vector<double> v) {
@@ -125,13 +76,11 @@ int main(int argc, char** argv) {
   qtune::PluginHost host;
   host.load_directories(qtune::PluginHost::default_search_path());
   qtune::CalibrationPlugins plugins(host);
-  qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
+  const qtune::TargetPolicy policy = qtune::TargetPolicy::from_target("esp32p4");
   std::vector<double> wall, cpu, phase1_wall, phase1_cpu;
   std::string params;
   for (int r = 0; r < repeat; ++r) {
-    Case c = load_case(name);
-    // As `qtune iterate` prequantizes: det's ConvTransposes become InsertZeros + Conv.
-    if (policy.convtranspose_decomposition()) qtune::decompose_conv_transposes(c.graph, policy);
+    qtune::bench::ModelCase c = qtune::bench::load_model_case(name);
     qtune::quantize_graph(c.graph, policy);
     qtune::CalibrationOptions options;
     options.calib_algorithm = "kl";
