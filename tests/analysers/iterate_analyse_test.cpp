@@ -9,6 +9,7 @@
 #include "analysis_test_support.h"
 #include "artifacts/json.h"
 #include "framework/cli/run_qtune.h"
+#include "support/fashion_mnist_iterate.h"
 
 namespace qtune {
 namespace {
@@ -18,11 +19,7 @@ using test::quoted;
 
 const fs::path kCnnContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_cnn.so";
 
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "train-images-idx3-ubyte.gz") || fs::exists(dir / "train-images-idx3-ubyte");
-}
+using test::fashion_data_present;
 
 const char* kAnalyserFiles[] = {"layerwise_error.json", "graphwise_error.json", "layer_stats_full.json",
                                 "layer_stats.json", "non_computing_hot_ops.json", "graphwise_jumps.json"};

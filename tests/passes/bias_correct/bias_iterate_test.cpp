@@ -5,36 +5,18 @@
 
 #include <gtest/gtest.h>
 
-#include "artifacts/atomic_file.h"
-#include "run/iteration.h"
+#include "support/fashion_mnist_iterate.h"
 
 namespace qtune {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_mobilenetv2.so";
-
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
-}
+using test::fashion_data_present;
+using test::kMobileNetV2Contract;
 
 IterationResult iterate(const std::string& name, const std::string& setting_json, const std::string& target) {
-  const fs::path root = fs::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root);
-  write_file_atomic(root / "setting.json", setting_json);
-  IterationRequest request;
-  request.contract = kContract;
-  request.setting = root / "setting.json";
-  request.output_dir = root / "iter_1";
-  request.target = target;
-  request.echo = false;
-  IterationResult r = run_iteration(request);
-  fs::remove_all(root);
-  return r;
+  return test::iterate_mobilenetv2(name, setting_json, target);
 }
 
 const PassRecord* bias_record(const IterationResult& r) {
@@ -46,7 +28,7 @@ const PassRecord* bias_record(const IterationResult& r) {
 class BiasIterate : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    if (!fs::exists(kContract)) GTEST_SKIP() << "contract not built: " << kContract;
+    if (!fs::exists(kMobileNetV2Contract)) GTEST_SKIP() << "contract not built: " << kMobileNetV2Contract;
     if (!fashion_data_present()) GTEST_SKIP() << "Fashion-MNIST dataset not installed";
   }
 };
@@ -71,7 +53,7 @@ TEST_P(BiasIterate, CorrectsTheMobileNetBlocks) {
 INSTANTIATE_TEST_SUITE_P(Targets, BiasIterate, ::testing::Values("esp32p4", "esp32s3"));
 
 TEST(BiasIterateWarnings, AnUnknownInterestedLayerIsRecorded) {
-  if (!fs::exists(kContract) || !fashion_data_present()) GTEST_SKIP() << "contract or dataset missing";
+  if (!fs::exists(kMobileNetV2Contract) || !fashion_data_present()) GTEST_SKIP() << "contract or dataset missing";
   const IterationResult r = iterate(
       "qtune_bias_iterate_unknown",
       "{\"iteration_id\": 1, \"bias_correct\": {\"enabled\": true, \"interested_layers\": [\"/no/Conv\"]}}\n", "esp32p4");

@@ -11,37 +11,22 @@
 
 #include <gtest/gtest.h>
 
-#include "artifacts/atomic_file.h"
-#include "run/iteration.h"
+#include "support/fashion_mnist_iterate.h"
 
 namespace qtune {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_mobilenetv2.so";
-
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
-}
+using test::fashion_data_present;
+using test::kMobileNetV2Contract;
 
 IterationResult iterate(const std::string& name, const std::string& setting_json) {
-  const fs::path root = fs::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root);
-  write_file_atomic(root / "setting.json", setting_json);
-  IterationRequest request;
-  request.contract = kContract;
-  request.setting = root / "setting.json";
-  request.output_dir = root / "iter_1";
-  request.echo = false;
-  return run_iteration(request);
+  return test::iterate_mobilenetv2(name, setting_json);
 }
 
 TEST(BlockwiseIterate, TqtThenBlockwiseOnMobileNetV2) {
-  if (!fs::exists(kContract)) GTEST_SKIP() << "contract not built: " << kContract;
+  if (!fs::exists(kMobileNetV2Contract)) GTEST_SKIP() << "contract not built: " << kMobileNetV2Contract;
   if (!fashion_data_present()) GTEST_SKIP() << "Fashion-MNIST dataset not installed";
   const auto r = iterate("qtune_iterate_blockwise",
                          R"({"iteration_id": 1, "tqt_optimization": {"enabled": true, "steps": 10},

@@ -12,38 +12,19 @@
 
 #include <gtest/gtest.h>
 
-#include "artifacts/atomic_file.h"
-#include "run/iteration.h"
+#include "support/fashion_mnist_iterate.h"
 
 namespace qtune {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashion_mnist_mobilenetv2.so";
-
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
-}
+using test::fashion_data_present;
+using test::kMobileNetV2Contract;
 
 IterationResult iterate(const std::string& name, const std::optional<std::string>& setting_json,
                         const std::optional<std::string>& target) {
-  const fs::path root = fs::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root);
-  IterationRequest request;
-  request.contract = kContract;
-  if (setting_json) {
-    write_file_atomic(root / "setting.json", *setting_json);
-    request.setting = root / "setting.json";
-  }
-  request.output_dir = root / "iter_1";
-  request.echo = false;
-  request.analyse = false;
-  request.target = target;
-  return run_iteration(request);
+  return test::iterate_mobilenetv2(name, setting_json, target, /*analyse=*/false);
 }
 
 const PassRecord* find_pass(const IterationResult& r, const std::string& key) {
@@ -53,7 +34,7 @@ const PassRecord* find_pass(const IterationResult& r, const std::string& key) {
 }
 
 TEST(LsqIterate, LinearTargetTrainsAndHoldsTheMetric) {
-  if (!fs::exists(kContract)) GTEST_SKIP() << "contract not built: " << kContract;
+  if (!fs::exists(kMobileNetV2Contract)) GTEST_SKIP() << "contract not built: " << kMobileNetV2Contract;
   if (!fashion_data_present()) GTEST_SKIP() << "Fashion-MNIST dataset not installed";
   const auto base = iterate("qtune_iterate_lsq_base", std::nullopt, "linear");
   ASSERT_TRUE(base.ok()) << base.record.error << "\n" << base.console;
@@ -84,7 +65,7 @@ TEST(LsqIterate, LinearTargetTrainsAndHoldsTheMetric) {
 }
 
 TEST(LsqIterate, PowerOf2TargetDisablesLsqWithTheWarning) {
-  if (!fs::exists(kContract)) GTEST_SKIP() << "contract not built: " << kContract;
+  if (!fs::exists(kMobileNetV2Contract)) GTEST_SKIP() << "contract not built: " << kMobileNetV2Contract;
   if (!fashion_data_present()) GTEST_SKIP() << "Fashion-MNIST dataset not installed";
   const auto r = iterate("qtune_iterate_lsq_p4", R"({"iteration_id": 1, "lsq_optimization": {"enabled": true, "steps": 5}})",
                          "esp32p4");

@@ -16,6 +16,7 @@
 #include "host/contract_host.h"
 #include "passes/support/pass_test_support.h"
 #include "run/iteration.h"
+#include "support/fashion_mnist_iterate.h"
 
 namespace qtune {
 namespace {
@@ -27,11 +28,7 @@ const fs::path kContract = fs::path(QTUNE_BINARY_DIR) / "contracts" / "libfashio
 // A depthwise conv of the model with 5 of its 576 weights above the default threshold 2.
 const std::string kSplitLayer = "/features/features.3/block/block.3/Conv";
 
-bool fashion_data_present() {
-  const char* env = std::getenv("FASHION_MNIST_DIR");
-  const fs::path dir = env && *env ? fs::path(env) : fs::path("/usr/share/datasets/fashion-mnist");
-  return fs::exists(dir / "t10k-images-idx3-ubyte.gz") || fs::exists(dir / "t10k-images-idx3-ubyte");
-}
+using test::fashion_data_present;
 
 class MobileNetV2Passes : public ::testing::Test {
  protected:
