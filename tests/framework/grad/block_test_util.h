@@ -7,7 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "exec/graph_executor.h"
 #include "framework/quant/plugin_calibration.h"
+#include "host/plugin_host.h"
+#include "qtune/quant_graph.h"
 #include "quant/quantizer.h"
 #include "grad_test_util.h"
 
@@ -25,6 +28,41 @@ inline std::vector<Batch> random_batches(const Shape& shape, std::size_t count, 
 // calibration plugins, minmax / percentile parameters, then the passive configs.
 inline void calibrate_kl(Graph& g, const std::vector<Batch>& batches) {
   test::calibrate_with_plugins(g, batches, "kl");
+}
+
+// Runs the pass plugin `name` (loaded from the build's plugin folder) on `context` with the
+// `given` options, then derives the passive configs of `graph` (the context's graph).
+inline PassResult run_pass_plugin(const std::string& name, PassContext& context, Graph& graph,
+                                  const std::map<std::string, OptionValue>& given) {
+  PluginHost host;
+  host.load_directories(PluginHost::default_search_path());
+  const LoadedPlugin* plugin = host.find("pass", name);
+  if (!plugin) throw Error("the " + name + " plugin is not built");
+  auto pass = host.create("pass", name);
+  const OptionValues options = resolve_options(host.option_schema(*plugin), given, "test");
+  PassResult r = static_cast<Pass&>(*pass).run(context, options);
+  update_passive_configs(graph);
+  return r;
+}
+
+// Mean over `batches` of the MSE between the first output of `quantized` (run through the
+// quantization hook) and of `float_graph`.
+inline double mean_output_mse(const Graph& quantized, const Graph& float_graph, const std::vector<Batch>& batches) {
+  const auto hook = make_quant_hook();
+  const auto qexec = make_executor(quantized);
+  const auto fexec = make_executor(float_graph);
+  double loss = 0.0;
+  for (const Batch& b : batches) {
+    const Tensor yq = qexec->run(b, hook.get()).at(0);
+    const Tensor yf = fexec->run(b).at(0);
+    double sum = 0.0;
+    for (std::int64_t i = 0; i < yq.numel(); ++i) {
+      const double d = static_cast<double>(yq.data<float>()[i]) - yf.data<float>()[i];
+      sum += d * d;
+    }
+    loss += sum / static_cast<double>(yq.numel());
+  }
+  return loss / static_cast<double>(batches.size());
 }
 
 // x[N,3,6,6] -> conv1 (3x3, pad 1) -> sigmoid -> s ─┬─ dw (depthwise 3x3) ─ d ─┐

@@ -44,15 +44,7 @@ struct TqtFixture {
 };
 
 PassResult run_tqt(TqtFixture& s, const std::map<std::string, OptionValue>& given) {
-  PluginHost host;
-  host.load_directories(PluginHost::default_search_path());
-  const LoadedPlugin* plugin = host.find("pass", "tqt");
-  if (!plugin) throw Error("the tqt plugin is not built");
-  auto pass = host.create("pass", "tqt");
-  const OptionValues options = resolve_options(host.option_schema(*plugin), given, "test");
-  PassResult r = static_cast<Pass&>(*pass).run(*s.context, options);
-  update_passive_configs(s.graph);
-  return r;
+  return run_pass_plugin("tqt", *s.context, s.graph, given);
 }
 
 // The exponent of y minimising mean MSE(fake_quantize(y_q, e), y_float) over the batches,

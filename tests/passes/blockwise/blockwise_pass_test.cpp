@@ -73,15 +73,7 @@ struct Fixture {
 };
 
 PassResult run_blockwise(Fixture& s, const std::map<std::string, OptionValue>& given) {
-  PluginHost host;
-  host.load_directories(PluginHost::default_search_path());
-  const LoadedPlugin* plugin = host.find("pass", "blockwise");
-  if (!plugin) throw Error("the blockwise plugin is not built");
-  auto pass = host.create("pass", "blockwise");
-  const OptionValues options = resolve_options(host.option_schema(*plugin), given, "test");
-  PassResult r = static_cast<Pass&>(*pass).run(*s.context, options);
-  update_passive_configs(s.graph);
-  return r;
+  return run_pass_plugin("blockwise", *s.context, s.graph, given);
 }
 
 // Mean over the batches of MSE(quantized y, float y) with w's integers `q` (times s).
@@ -90,21 +82,7 @@ double loss_with(const Fixture& s, const std::vector<float>& q) {
   std::vector<float> w;
   for (float v : q) w.push_back(std::ldexp(v, kWeightExponent));
   g.variable("w").value = f32({2, 2}, w);
-  const auto hook = make_quant_hook();
-  const auto qexec = make_executor(g);
-  const auto fexec = make_executor(s.context->float_graph());
-  double loss = 0.0;
-  for (const Batch& b : s.batches) {
-    const Tensor yq = qexec->run(b, hook.get()).at(0);
-    const Tensor yf = fexec->run(b).at(0);
-    double sum = 0.0;
-    for (std::int64_t i = 0; i < yq.numel(); ++i) {
-      const double d = static_cast<double>(yq.data<float>()[i]) - yf.data<float>()[i];
-      sum += d * d;
-    }
-    loss += sum / static_cast<double>(yq.numel());
-  }
-  return loss / static_cast<double>(s.batches.size());
+  return mean_output_mse(g, s.context->float_graph(), s.batches);
 }
 
 // The best of the 16 floor/ceil choices, by brute force.

@@ -60,15 +60,7 @@ struct Fixture {
 };
 
 PassResult run_lsq(Fixture& s, const std::map<std::string, OptionValue>& given) {
-  PluginHost host;
-  host.load_directories(PluginHost::default_search_path());
-  const LoadedPlugin* plugin = host.find("pass", "lsq");
-  if (!plugin) throw Error("the lsq plugin is not built");
-  auto pass = host.create("pass", "lsq");
-  const OptionValues options = resolve_options(host.option_schema(*plugin), given, "test");
-  PassResult r = static_cast<Pass&>(*pass).run(*s.context, options);
-  update_passive_configs(s.graph);
-  return r;
+  return run_pass_plugin("lsq", *s.context, s.graph, given);
 }
 
 // Mean over the batches of MSE(quantized y, float y) with y's scale `scale` and everything
@@ -76,21 +68,7 @@ PassResult run_lsq(Fixture& s, const std::map<std::string, OptionValue>& given) 
 double loss_with(const Fixture& s, const Graph& graph, float scale) {
   Graph g = graph;
   g.variable("y").quant->scales = {scale};
-  const auto hook = make_quant_hook();
-  const auto qexec = make_executor(g);
-  const auto fexec = make_executor(s.context->float_graph());
-  double loss = 0.0;
-  for (const Batch& b : s.batches) {
-    const Tensor yq = qexec->run(b, hook.get()).at(0);
-    const Tensor yf = fexec->run(b).at(0);
-    double sum = 0.0;
-    for (std::int64_t i = 0; i < yq.numel(); ++i) {
-      const double d = static_cast<double>(yq.data<float>()[i]) - yf.data<float>()[i];
-      sum += d * d;
-    }
-    loss += sum / static_cast<double>(yq.numel());
-  }
-  return loss / static_cast<double>(s.batches.size());
+  return mean_output_mse(g, s.context->float_graph(), s.batches);
 }
 
 // The MSE-optimal output scale on a grid of 0.5 % steps from 0.2 to 1.5 times the minmax one.
