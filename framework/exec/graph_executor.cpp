@@ -47,7 +47,7 @@ GraphExecutor::GraphExecutor(const Graph& graph) : graph_(graph) {
     Kernel kernel = find_kernel(op->type);
     if (!kernel)
       throw Error(fmt::format("{}: no kernel for op type '{}' (domain '{}')", op_label(*op), op->type, op->domain));
-    Step step{op, kernel, {}, {}};
+    Step step{op, kernel, {}, {}, kernel_works_in_place(op->type)};
     for (const Variable* v : op->inputs) step.inputs.push_back(slot(v));
     for (const Variable* v : op->outputs) step.outputs.push_back(slot(v));
     step_of_[op] = steps_.size();
@@ -117,7 +117,7 @@ std::vector<bool> GraphExecutor::keep_mask(const RunRequest& request) const {
   return keep;
 }
 
-void GraphExecutor::run_step(Frame& frame, const Step& step, OpHook* hook) const {
+void GraphExecutor::run_step(Frame& frame, const Step& step, OpHook* hook, std::span<const int> dying) const {
   const Op& op = *step.op;
   // Plain locals, not thread_local buffers: while a kernel waits on TBB this thread may
   // run another batch's step, which would overwrite a shared buffer under it.
@@ -143,6 +143,31 @@ void GraphExecutor::run_step(Frame& frame, const Step& step, OpHook* hook) const
     }
   }
   std::vector<Tensor> outs(step.outputs.size());
+  if (step.in_place && !outs.empty()) {
+    // Hand the kernel one input that dies here as its output buffer (kernel_registry.h): a
+    // hook's mapped copy, or a value this run owns whose last reader is this op. Every input
+    // slot that read it now reads outs[0]; the kernel writes over it only on a dtype and
+    // shape match, otherwise after reading its inputs.
+    for (std::size_t i = 0; i < n_in; ++i) {
+      Tensor* donor = nullptr;
+      const int s = step.inputs[i];
+      if (hook && ins[i] == &maps[i]) {
+        donor = &maps[i];
+      } else if (s >= 0 && std::find(dying.begin(), dying.end(), s) != dying.end()) {
+        auto& owned = frame.owned[static_cast<std::size_t>(s)];
+        if (owned && ins[i] == &*owned) donor = &*owned;
+      }
+      if (!donor || donor->numel() == 0) continue;
+      outs[0] = std::move(*donor);
+      for (std::size_t j = 0; j < n_in; ++j)
+        if (ins[j] == donor) ins[j] = &outs[0];
+      if (s >= 0 && frame.owned[static_cast<std::size_t>(s)] && donor == &*frame.owned[static_cast<std::size_t>(s)]) {
+        frame.owned[static_cast<std::size_t>(s)].reset();
+        frame.view[static_cast<std::size_t>(s)] = nullptr;
+      }
+      break;
+    }
+  }
   try {
     step.kernel(op, std::span<const Tensor* const>(ins.data(), ins.size()), std::span<Tensor>(outs));
     if (hook) hook->on_outputs(op, std::span<Tensor>(outs));
@@ -161,8 +186,12 @@ void GraphExecutor::run_step(Frame& frame, const Step& step, OpHook* hook) const
 void GraphExecutor::execute(Frame& frame, const std::vector<std::size_t>& order,
                             const std::vector<std::vector<int>>& free_after, const std::vector<bool>& keep,
                             OpHook* hook) const {
+  std::vector<int> dying;
   for (std::size_t k = 0; k < order.size(); ++k) {
-    run_step(frame, steps_[order[k]], hook);
+    dying.clear();
+    for (int s : free_after[k])
+      if (!keep[static_cast<std::size_t>(s)]) dying.push_back(s);
+    run_step(frame, steps_[order[k]], hook, dying);
     for (int s : free_after[k]) {
       const auto u = static_cast<std::size_t>(s);
       if (keep[u] || !frame.owned[u]) continue;  // kept, or not ours (parameter, feed, cache)

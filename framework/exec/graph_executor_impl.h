@@ -3,6 +3,7 @@
 // (topological order, one kernel per op, each variable's last reader); every run keeps
 // its values in a frame local to the call, so runs are const and thread-safe.
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,7 @@ class GraphExecutor final : public Executor {
     Kernel kernel;
     std::vector<int> inputs;   // slot per input; -1 = absent optional input
     std::vector<int> outputs;  // slot per output; -1 = absent optional output
+    bool in_place = false;     // kernel_works_in_place(op type)
   };
   // Values of one run: `view` points at a parameter, a feed, a cache entry or `owned`.
   struct Frame {
@@ -47,7 +49,9 @@ class GraphExecutor final : public Executor {
   std::vector<std::vector<int>> last_readers(const std::vector<std::size_t>& order) const;
   void execute(Frame& frame, const std::vector<std::size_t>& order, const std::vector<std::vector<int>>& free_after,
                const std::vector<bool>& keep, OpHook* hook) const;
-  void run_step(Frame& frame, const Step& step, OpHook* hook) const;
+  // `dying`: the slots this step reads last and nobody keeps (an in-place kernel may reuse
+  // one of them as its output).
+  void run_step(Frame& frame, const Step& step, OpHook* hook, std::span<const int> dying) const;
   // Full run from feeds given per graph input (in graph-input order).
   Frame run_all(const std::vector<const Tensor*>& feeds, const std::vector<bool>& keep, OpHook* hook) const;
   TensorMap collect(Frame& frame, const RunRequest& request, const std::vector<bool>& computed) const;

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "exec/kernels/builtin_kernels.h"
 
@@ -14,6 +15,7 @@ namespace {
 struct Registry {
   std::shared_mutex mutex;
   std::unordered_map<std::string, Kernel> kernels;
+  std::unordered_set<std::string> in_place;
 };
 
 // Function-local static: constructed on first use, never before its users.
@@ -43,15 +45,24 @@ void register_builtin_kernels() {
   register_normalization_kernels();
 }
 
-void add_builtin_kernel(const std::string& op_type, Kernel kernel) {
+void add_builtin_kernel(const std::string& op_type, Kernel kernel, bool in_place) {
   Registry& r = registry();
   std::unique_lock lock(r.mutex);
   r.kernels[op_type] = kernel;
+  if (in_place) r.in_place.insert(op_type);
+  else r.in_place.erase(op_type);
 }
 
 void register_kernel(const std::string& op_type, Kernel kernel) {
   ensure_builtins();  // so a builtin registered later can never override this one
-  add_builtin_kernel(op_type, kernel);
+  add_builtin_kernel(op_type, kernel, false);
+}
+
+bool kernel_works_in_place(const std::string& op_type) {
+  ensure_builtins();
+  Registry& r = registry();
+  std::shared_lock lock(r.mutex);
+  return r.in_place.count(op_type) > 0;
 }
 
 Kernel find_kernel(const std::string& op_type) {

@@ -18,6 +18,14 @@ using Kernel = void (*)(const Op& op, std::span<const Tensor* const> inputs, std
 void register_kernel(const std::string& op_type, Kernel kernel);
 // nullptr when no kernel exists for that type.
 Kernel find_kernel(const std::string& op_type);
+
+// In-place kernels (elementwise: output index i computed from input index i only). The
+// executor may hand such a kernel an input that no later op reads as outputs[0] and point
+// that input at it; the kernel writes its result over it when dtype and shape match
+// (output_buffer in kernels/kernel_util.h) and otherwise makes a new output, assigned to
+// outputs[0] only after it has read every input. Only builtin kernels are marked;
+// register_kernel clears the mark for the type it replaces.
+bool kernel_works_in_place(const std::string& op_type);
 std::vector<std::string> supported_op_types();
 
 }  // namespace qtune

@@ -15,13 +15,15 @@ namespace {
 using ConstArray = Eigen::Map<const Eigen::ArrayXf>;
 using Array = Eigen::Map<Eigen::ArrayXf>;
 
-// out[0] = expr(x) on float32, where expr maps an Eigen array (one chunk) to an expression.
+// out[0] = expr(x) on float32, where expr maps an Eigen array (one chunk) to an expression;
+// in place when the executor hands over x (each element read before it is written).
 template <class F>
 void unary_float(const Op& op, Inputs in, Outputs out, F expr) {
   require_outputs(op, out, 1);
   const Tensor& x = input_at(op, in, 0);
   require_dtype(op, x, DType::Float32, "input 0");
-  Tensor y = Tensor::uninitialized(DType::Float32, x.shape());
+  Tensor fresh;
+  Tensor& y = output_buffer(out, 0, DType::Float32, x.shape(), fresh);  // may be x itself
   const float* px = x.data<float>();
   float* py = y.data<float>();
   parallel_chunks(x.numel(), kElementGrain, [&](std::int64_t s, std::int64_t e) {
@@ -29,7 +31,7 @@ void unary_float(const Op& op, Inputs in, Outputs out, F expr) {
     Array ys(py + s, e - s);
     ys = expr(xs);
   });
-  out[0] = std::move(y);
+  if (&y == &fresh) out[0] = std::move(fresh);
 }
 
 // Same with a scalar function, for ops Eigen does not vectorise.
@@ -178,26 +180,26 @@ void prelu(const Op& op, Inputs in, Outputs out) {
 }  // namespace
 
 void register_activation_kernels() {
-  add_builtin_kernel("Relu", relu);
-  add_builtin_kernel("Sigmoid", sigmoid);
-  add_builtin_kernel("Tanh", tanh_kernel);
-  add_builtin_kernel("Exp", exp_kernel);
-  add_builtin_kernel("Log", log_kernel);
-  add_builtin_kernel("Sqrt", sqrt_kernel);
-  add_builtin_kernel("Reciprocal", reciprocal);
-  add_builtin_kernel("Floor", floor_kernel);
-  add_builtin_kernel("Ceil", ceil_kernel);
-  add_builtin_kernel("Round", round_kernel);
-  add_builtin_kernel("Erf", erf_kernel);
-  add_builtin_kernel("Softplus", softplus);
-  add_builtin_kernel("HardSigmoid", hard_sigmoid);
-  add_builtin_kernel("HardSwish", hard_swish);
-  add_builtin_kernel("LeakyRelu", leaky_relu);
-  add_builtin_kernel("Elu", elu);
-  add_builtin_kernel("Gelu", gelu);
+  add_builtin_kernel("Relu", relu, true);
+  add_builtin_kernel("Sigmoid", sigmoid, true);
+  add_builtin_kernel("Tanh", tanh_kernel, true);
+  add_builtin_kernel("Exp", exp_kernel, true);
+  add_builtin_kernel("Log", log_kernel, true);
+  add_builtin_kernel("Sqrt", sqrt_kernel, true);
+  add_builtin_kernel("Reciprocal", reciprocal, true);
+  add_builtin_kernel("Floor", floor_kernel, true);
+  add_builtin_kernel("Ceil", ceil_kernel, true);
+  add_builtin_kernel("Round", round_kernel, true);
+  add_builtin_kernel("Erf", erf_kernel, true);
+  add_builtin_kernel("Softplus", softplus, true);
+  add_builtin_kernel("HardSigmoid", hard_sigmoid, true);
+  add_builtin_kernel("HardSwish", hard_swish, true);
+  add_builtin_kernel("LeakyRelu", leaky_relu, true);
+  add_builtin_kernel("Elu", elu, true);
+  add_builtin_kernel("Gelu", gelu, true);
   add_builtin_kernel("Neg", neg_abs<false>);
   add_builtin_kernel("Abs", neg_abs<true>);
-  add_builtin_kernel("Clip", clip);
+  add_builtin_kernel("Clip", clip, true);
   add_builtin_kernel("PRelu", prelu);
 }
 

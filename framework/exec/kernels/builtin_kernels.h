@@ -9,7 +9,8 @@
 namespace qtune {
 
 // Registers without triggering the lazy builtin registration (used by the families).
-void add_builtin_kernel(const std::string& op_type, Kernel kernel);
+// in_place: the kernel follows kernel_works_in_place's protocol (kernel_registry.h).
+void add_builtin_kernel(const std::string& op_type, Kernel kernel, bool in_place = false);
 
 void register_conv_kernels();
 void register_conv_transpose_kernels();

@@ -54,9 +54,7 @@ T arith(T x, T y) {
 }
 
 template <Arith K>
-Tensor arith_pair(const Op& op, const Tensor& a, const Tensor& b) {
-  require_same_dtype(op, a, b);
-  Tensor out = Tensor::uninitialized(a.dtype(), broadcast_shape(op, a.shape(), b.shape()));
+void arith_into(const Op& op, const Tensor& a, const Tensor& b, Tensor& out) {
   dispatch_arith(op, a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (K == Arith::Div && std::is_integral_v<T>) {
@@ -70,6 +68,13 @@ Tensor arith_pair(const Op& op, const Tensor& a, const Tensor& b) {
     }
     broadcast_binary<T, T, T>(a, b, out, [](T x, T y) { return arith<K, T>(x, y); });
   });
+}
+
+template <Arith K>
+Tensor arith_pair(const Op& op, const Tensor& a, const Tensor& b) {
+  require_same_dtype(op, a, b);
+  Tensor out = Tensor::uninitialized(a.dtype(), broadcast_shape(op, a.shape(), b.shape()));
+  arith_into<K>(op, a, b, out);
   return out;
 }
 
@@ -89,6 +94,18 @@ void arith_kernel(const Op& op, Inputs in, Outputs out) {
   }
   if (in.size() < 2 && (K == Arith::Max || K == Arith::Min)) {
     out[0] = input_at(op, in, 0);
+    return;
+  }
+  if (in.size() == 2) {
+    // In place when the executor hands over an operand of the output's shape (each output
+    // element reads only its own element of that operand, after the zero checks).
+    const Tensor& a = input_at(op, in, 0);
+    const Tensor& b = input_at(op, in, 1);
+    require_same_dtype(op, a, b);
+    Tensor fresh;
+    Tensor& y = output_buffer(out, 0, a.dtype(), broadcast_shape(op, a.shape(), b.shape()), fresh);
+    arith_into<K>(op, a, b, y);
+    if (&y == &fresh) out[0] = std::move(fresh);
     return;
   }
   Tensor acc = arith_pair<K>(op, input_at(op, in, 0), input_at(op, in, 1));
@@ -210,10 +227,10 @@ void where_kernel(const Op& op, Inputs in, Outputs out) {
 }  // namespace
 
 void register_elementwise_kernels() {
-  add_builtin_kernel("Add", arith_kernel<Arith::Add>);
-  add_builtin_kernel("Sub", arith_kernel<Arith::Sub>);
-  add_builtin_kernel("Mul", arith_kernel<Arith::Mul>);
-  add_builtin_kernel("Div", arith_kernel<Arith::Div>);
+  add_builtin_kernel("Add", arith_kernel<Arith::Add>, true);
+  add_builtin_kernel("Sub", arith_kernel<Arith::Sub>, true);
+  add_builtin_kernel("Mul", arith_kernel<Arith::Mul>, true);
+  add_builtin_kernel("Div", arith_kernel<Arith::Div>, true);
   add_builtin_kernel("Max", arith_kernel<Arith::Max>);
   add_builtin_kernel("Min", arith_kernel<Arith::Min>);
   add_builtin_kernel("Mod", arith_kernel<Arith::Mod>);

@@ -30,6 +30,16 @@ const Tensor* optional_input(Inputs inputs, std::size_t i);
 void require_dtype(const Op& op, const Tensor& t, DType dtype, std::string_view what);
 void require_outputs(const Op& op, Outputs outputs, std::size_t min_count);
 
+// Where an in-place kernel (kernel_registry.h) writes output j: outputs[j] when the executor
+// placed there a dying input of this dtype and shape, else `fresh`, made uninitialised; the
+// kernel then moves `fresh` into outputs[j] once it has read every input.
+inline Tensor& output_buffer(Outputs outputs, std::size_t j, DType dtype, const Shape& shape, Tensor& fresh) {
+  Tensor& placed = outputs[j];
+  if (placed.dtype() == dtype && placed.shape() == shape && placed.numel() > 0) return placed;
+  fresh = Tensor::uninitialized(dtype, shape);
+  return fresh;
+}
+
 // Maps a possibly negative axis into [0, rank); error naming the op when out of range.
 std::int64_t normalize_axis(const Op& op, std::int64_t axis, std::int64_t rank);
 // Axes from the `axes` attribute, or else input `input_index` (absent = empty).

@@ -21,7 +21,9 @@ class BOOST_SYMBOL_VISIBLE OpHook {
  public:
   virtual ~OpHook();
   // Replace input `index` as `op` sees it (e.g. a fake-quantized copy): fill `out` and
-  // return true. Returning false uses the value unchanged. Must be thread-safe.
+  // return true. Returning false uses the value unchanged. Must be thread-safe. Read `value`
+  // (and `out`) during the call only: once the op has run, an elementwise op may have
+  // written its output over an input that nothing reads afterwards.
   virtual bool map_input(const Op& op, std::size_t index, const Tensor& value, Tensor& out);
   // Called after `op` ran; may modify its outputs in place (output quantization).
   virtual void on_outputs(const Op& op, std::span<Tensor> outputs);
