@@ -45,6 +45,16 @@ inline PassResult run_pass_plugin(const std::string& name, PassContext& context,
   return r;
 }
 
+// Mean squared difference of two float tensors of the same size, in double.
+inline double mse(const Tensor& a, const Tensor& b) {
+  double sum = 0.0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) {
+    const double d = static_cast<double>(a.data<float>()[i]) - b.data<float>()[i];
+    sum += d * d;
+  }
+  return sum / static_cast<double>(a.numel());
+}
+
 // Mean over `batches` of the MSE between the first output of `quantized` (run through the
 // quantization hook) and of `float_graph`.
 inline double mean_output_mse(const Graph& quantized, const Graph& float_graph, const std::vector<Batch>& batches) {
@@ -52,16 +62,7 @@ inline double mean_output_mse(const Graph& quantized, const Graph& float_graph, 
   const auto qexec = make_executor(quantized);
   const auto fexec = make_executor(float_graph);
   double loss = 0.0;
-  for (const Batch& b : batches) {
-    const Tensor yq = qexec->run(b, hook.get()).at(0);
-    const Tensor yf = fexec->run(b).at(0);
-    double sum = 0.0;
-    for (std::int64_t i = 0; i < yq.numel(); ++i) {
-      const double d = static_cast<double>(yq.data<float>()[i]) - yf.data<float>()[i];
-      sum += d * d;
-    }
-    loss += sum / static_cast<double>(yq.numel());
-  }
+  for (const Batch& b : batches) loss += mse(qexec->run(b, hook.get()).at(0), fexec->run(b).at(0));
   return loss / static_cast<double>(batches.size());
 }
 

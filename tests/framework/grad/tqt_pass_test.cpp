@@ -61,16 +61,7 @@ int best_output_exponent(const TqtFixture& s) {
     TensorQuantConfig c = *s.graph.variable("y").quant;
     c.exponents = {e};
     double loss = 0.0;
-    for (const Batch& b : s.batches) {
-      const Tensor yq = fake_quantize(qexec->run(b, hook.get()).at(0), c);
-      const Tensor yf = fexec->run(b).at(0);
-      double sum = 0.0;
-      for (std::int64_t i = 0; i < yq.numel(); ++i) {
-        const double d = static_cast<double>(yq.data<float>()[i]) - yf.data<float>()[i];
-        sum += d * d;
-      }
-      loss += sum / static_cast<double>(yq.numel());
-    }
+    for (const Batch& b : s.batches) loss += mse(fake_quantize(qexec->run(b, hook.get()).at(0), c), fexec->run(b).at(0));
     if (loss < best) best = loss, best_e = e;
   }
   return best_e;
