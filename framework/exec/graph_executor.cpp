@@ -117,6 +117,34 @@ std::vector<bool> GraphExecutor::keep_mask(const RunRequest& request) const {
   return keep;
 }
 
+// Hands an in-place kernel (kernel_registry.h) one input that dies at this step as its
+// output buffer: a hook's mapped copy, or a value this run owns whose last reader is this
+// step. Every input slot that read it now reads `out`; the kernel writes over it only on a
+// dtype and shape match, otherwise after reading its inputs.
+void GraphExecutor::hand_over_dying_input(Frame& frame, const Step& step, std::vector<const Tensor*>& ins,
+                                          std::vector<Tensor>& maps, std::span<const int> dying, Tensor& out) const {
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    const int s = step.inputs[i];
+    Tensor* donor = nullptr;
+    std::optional<Tensor>* owner = nullptr;  // the frame's slot when the donor is a run value
+    if (!maps.empty() && ins[i] == &maps[i]) {
+      donor = &maps[i];
+    } else if (s >= 0 && std::find(dying.begin(), dying.end(), s) != dying.end()) {
+      std::optional<Tensor>& owned = frame.owned[static_cast<std::size_t>(s)];
+      if (owned && ins[i] == &*owned) donor = &*owned, owner = &owned;
+    }
+    if (!donor || donor->numel() == 0) continue;
+    out = std::move(*donor);
+    for (const Tensor*& in : ins)
+      if (in == donor) in = &out;
+    if (owner) {
+      owner->reset();
+      frame.view[static_cast<std::size_t>(s)] = nullptr;
+    }
+    return;
+  }
+}
+
 void GraphExecutor::run_step(Frame& frame, const Step& step, OpHook* hook, std::span<const int> dying) const {
   const Op& op = *step.op;
   // Plain locals, not thread_local buffers: while a kernel waits on TBB this thread may
@@ -143,31 +171,7 @@ void GraphExecutor::run_step(Frame& frame, const Step& step, OpHook* hook, std::
     }
   }
   std::vector<Tensor> outs(step.outputs.size());
-  if (step.in_place && !outs.empty()) {
-    // Hand the kernel one input that dies here as its output buffer (kernel_registry.h): a
-    // hook's mapped copy, or a value this run owns whose last reader is this op. Every input
-    // slot that read it now reads outs[0]; the kernel writes over it only on a dtype and
-    // shape match, otherwise after reading its inputs.
-    for (std::size_t i = 0; i < n_in; ++i) {
-      Tensor* donor = nullptr;
-      const int s = step.inputs[i];
-      if (hook && ins[i] == &maps[i]) {
-        donor = &maps[i];
-      } else if (s >= 0 && std::find(dying.begin(), dying.end(), s) != dying.end()) {
-        auto& owned = frame.owned[static_cast<std::size_t>(s)];
-        if (owned && ins[i] == &*owned) donor = &*owned;
-      }
-      if (!donor || donor->numel() == 0) continue;
-      outs[0] = std::move(*donor);
-      for (std::size_t j = 0; j < n_in; ++j)
-        if (ins[j] == donor) ins[j] = &outs[0];
-      if (s >= 0 && frame.owned[static_cast<std::size_t>(s)] && donor == &*frame.owned[static_cast<std::size_t>(s)]) {
-        frame.owned[static_cast<std::size_t>(s)].reset();
-        frame.view[static_cast<std::size_t>(s)] = nullptr;
-      }
-      break;
-    }
-  }
+  if (step.in_place && !outs.empty()) hand_over_dying_input(frame, step, ins, maps, dying, outs[0]);
   try {
     step.kernel(op, std::span<const Tensor* const>(ins.data(), ins.size()), std::span<Tensor>(outs));
     if (hook) hook->on_outputs(op, std::span<Tensor>(outs));

@@ -52,6 +52,8 @@ class GraphExecutor final : public Executor {
   // `dying`: the slots this step reads last and nobody keeps (an in-place kernel may reuse
   // one of them as its output).
   void run_step(Frame& frame, const Step& step, OpHook* hook, std::span<const int> dying) const;
+  void hand_over_dying_input(Frame& frame, const Step& step, std::vector<const Tensor*>& ins, std::vector<Tensor>& maps,
+                             std::span<const int> dying, Tensor& out) const;
   // Full run from feeds given per graph input (in graph-input order).
   Frame run_all(const std::vector<const Tensor*>& feeds, const std::vector<bool>& keep, OpHook* hook) const;
   TensorMap collect(Frame& frame, const RunRequest& request, const std::vector<bool>& computed) const;
