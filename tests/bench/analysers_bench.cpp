@@ -41,6 +41,7 @@
 #include "exec/graph_executor.h"
 #include "framework/onnx/io_dims_fix.h"
 #include "host/contract_host.h"
+#include "bench_common.h"
 #include "bench_cases.h"
 #include "host/plugin_host.h"
 #include "onnx/onnx_import.h"
@@ -187,38 +188,25 @@ class QuietLog final : public qtune::Log {
   std::vector<std::string> lines;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
 }  // namespace
 
+using qtune::bench::median;
+
 int main(int argc, char** argv) {
-  std::string name;
-  int threads = 0, repeat = 1;
+  qtune::bench::BenchArgs args;
   bool naive = true;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--case") name = next();
-    else if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--repeat") repeat = std::max(1, std::stoi(next()));
-    else if (a == "--no-naive") naive = false;
-    else {
-      std::cerr << "usage: qtune_bench_analysers --case mobilenetv2|cls|det|chainN [--threads N] [--repeat R] [--no-naive]\n";
-      return 2;
-    }
-  }
-  if (name.empty()) {
-    std::cerr << "usage: qtune_bench_analysers --case mobilenetv2|cls|det|chainN [--threads N] [--repeat R] [--no-naive]\n";
+  if (!qtune::bench::parse_bench_args(
+          argc, argv, args,
+          "usage: qtune_bench_analysers --case mobilenetv2|cls|det|chainN [--threads N] [--repeat R] [--no-naive]",
+          [&](const std::string& flag, const std::function<std::string()>&) {
+            if (flag != "--no-naive") return false;
+            naive = false;
+            return true;
+          }))
     return 2;
-  }
-  std::optional<tbb::global_control> limit;
-  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  const std::string& name = args.name;
+  const int threads = args.threads, repeat = args.repeat;
+  const auto limit = qtune::bench::thread_limit(threads);
 
   qtune::PluginHost host;
   host.load_directories(qtune::PluginHost::default_search_path());

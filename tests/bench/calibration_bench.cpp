@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
+#include "bench_common.h"
 #include "bench_cases.h"
 #include "host/plugin_host.h"
 #include "quant/calibration_driver.h"
@@ -44,34 +45,25 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
 }  // namespace
 
+using qtune::bench::median;
+
 int main(int argc, char** argv) {
-  std::string name, out_path;
-  int threads = 0, repeat = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--case") name = next();
-    else if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--repeat") repeat = std::max(1, std::stoi(next()));
-    else if (a == "--out") out_path = next();
-    else name.clear(), i = argc;
-  }
-  if (name.empty()) {
-    std::cerr << "usage: qtune_bench_calibration --case cls|det|mobilenetv2 [--threads N] [--repeat R] [--out F]\n";
+  qtune::bench::BenchArgs args;
+  args.repeat = 3;
+  std::string out_path;
+  if (!qtune::bench::parse_bench_args(
+          argc, argv, args, "usage: qtune_bench_calibration --case cls|det|mobilenetv2 [--threads N] [--repeat R] [--out F]",
+          [&](const std::string& flag, const std::function<std::string()>& next) {
+            if (flag != "--out") return false;
+            out_path = next();
+            return true;
+          }))
     return 2;
-  }
-  std::optional<tbb::global_control> limit;
-  if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  const std::string& name = args.name;
+  const int threads = args.threads, repeat = args.repeat;
+  const auto limit = qtune::bench::thread_limit(threads);
 
   qtune::PluginHost host;
   host.load_directories(qtune::PluginHost::default_search_path());
